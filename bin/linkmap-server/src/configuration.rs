@@ -1,0 +1,227 @@
+//! Typed settings, read from the environment only (12-factor; Heroku sets them).
+//!
+//! Every variable is parsed once at start. A missing or malformed one yields a [`SettingsError`] naming the variable
+//! (never its value: `DATABASE_URL` may hold a password), and the binary exits with code 2.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Default listening port.
+pub const DEFAULT_PORT: u16 = 8080;
+/// Default pool size: enough to keep two cores and a local Postgres busy without queueing in Postgres itself.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// A secret string whose `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (production).
+    Json,
+    /// Human-readable, compact (local development).
+    Pretty,
+}
+
+/// Everything `linkmap-server serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Postgres connection URL.
+    pub database_url: Secret,
+    /// Maximum pooled connections.
+    pub database_pool_size: usize,
+    /// Address to bind (`0.0.0.0` in containers, `127.0.0.1` locally).
+    pub bind_address: String,
+    /// Port to listen on; 0 picks a free one (tests).
+    pub port: u16,
+    /// The app ARI (or bare UUID) FITs must be addressed to.
+    pub forge_app_id: String,
+    /// Where Atlassian's (or the local stand-in's) FIT signing keys are published.
+    pub forge_jwks_url: String,
+    /// Allowed clock skew for token times.
+    pub forge_leeway: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// A setting that is missing or malformed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// A required variable is not set (or empty).
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    /// A variable is set but cannot be used.
+    #[error("invalid environment variable {var}: {why}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// What is wrong, without echoing the value.
+        why: &'static str,
+    },
+}
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `lookup` (tests pass a map instead of mutating the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |k: &'static str| lookup(k).filter(|v| !v.trim().is_empty());
+        let required = |k: &'static str| get(k).ok_or(SettingsError::Missing(k));
+
+        let database_url = required("DATABASE_URL")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(SettingsError::Invalid { var: "DATABASE_URL", why: "must start with postgres://" });
+        }
+        let database_pool_size = match get("DATABASE_POOL_SIZE") {
+            None => DEFAULT_POOL_SIZE,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "DATABASE_POOL_SIZE",
+                        why: "must be a whole number from 1 to 1000",
+                    })
+                }
+            },
+        };
+        let port = match get("PORT") {
+            None => DEFAULT_PORT,
+            Some(v) => v
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| SettingsError::Invalid { var: "PORT", why: "must be a port number from 0 to 65535" })?,
+        };
+        let bind_address = get("BIND_ADDRESS").unwrap_or_else(|| "0.0.0.0".to_owned());
+        if bind_address.parse::<std::net::IpAddr>().is_err() {
+            return Err(SettingsError::Invalid { var: "BIND_ADDRESS", why: "must be an IP address" });
+        }
+        let forge_app_id = required("FORGE_APP_ID")?;
+        forge_remote_auth::Validation::new(&forge_app_id).map_err(|_| SettingsError::Invalid {
+            var: "FORGE_APP_ID",
+            why: "must be an app ARI (ari:cloud:ecosystem::app/<uuid>) or its UUID",
+        })?;
+        let forge_jwks_url = get("FORGE_JWKS_URL").unwrap_or_else(|| forge_remote_auth::PROD_JWKS_URL.to_owned());
+        if !(forge_jwks_url.starts_with("https://") || is_loopback_http(&forge_jwks_url)) {
+            return Err(SettingsError::Invalid {
+                var: "FORGE_JWKS_URL",
+                why: "must be an https:// URL (plain http only on 127.0.0.1 or localhost)",
+            });
+        }
+        let forge_leeway = match get("FORGE_LEEWAY_SECONDS") {
+            None => forge_remote_auth::DEFAULT_LEEWAY,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) if s <= 300 => Duration::from_secs(s),
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "FORGE_LEEWAY_SECONDS",
+                        why: "must be a whole number of seconds from 0 to 300",
+                    })
+                }
+            },
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(_) => return Err(SettingsError::Invalid { var: "LOG_FORMAT", why: "must be json or pretty" }),
+        };
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            database_pool_size,
+            bind_address,
+            port,
+            forge_app_id,
+            forge_jwks_url,
+            forge_leeway,
+            log_format,
+        })
+    }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const APP: &str = "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107";
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let mut env: HashMap<String, String> =
+            [("DATABASE_URL", "postgres://u@localhost/db"), ("FORGE_APP_ID", APP)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        for (k, v) in pairs {
+            env.insert(k.to_string(), v.to_string());
+        }
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_variables_are_set() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, DEFAULT_PORT);
+        assert_eq!(s.database_pool_size, DEFAULT_POOL_SIZE);
+        assert_eq!(s.forge_jwks_url, forge_remote_auth::PROD_JWKS_URL);
+        assert_eq!(s.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn missing_required_variables_are_named() {
+        assert_eq!(settings(&[("DATABASE_URL", "")]).unwrap_err(), SettingsError::Missing("DATABASE_URL"));
+        assert_eq!(settings(&[("FORGE_APP_ID", " ")]).unwrap_err(), SettingsError::Missing("FORGE_APP_ID"));
+    }
+
+    #[test]
+    fn malformed_variables_are_named_without_their_value() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://secret-password@x/y"),
+            ("PORT", "80800"),
+            ("PORT", "http"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "many"),
+            ("FORGE_APP_ID", "not-an-ari"),
+            ("FORGE_JWKS_URL", "http://evil.example/jwks.json"),
+            ("FORGE_LEEWAY_SECONDS", "3600"),
+            ("LOG_FORMAT", "xml"),
+            ("BIND_ADDRESS", "everywhere"),
+        ] {
+            let err = settings(&[(var, value)]).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(var), "{text}");
+            assert!(!text.contains(value), "the value leaked: {text}");
+        }
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@localhost/db")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
