@@ -60,6 +60,8 @@ pub struct Settings {
     pub forge_leeway: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// HTTP worker threads; `None` means one per CPU core.
+    pub http_workers: Option<usize>,
 }
 
 /// A setting that is missing or malformed.
@@ -145,7 +147,20 @@ impl Settings {
             Some("pretty") => LogFormat::Pretty,
             Some(_) => return Err(SettingsError::Invalid { var: "LOG_FORMAT", why: "must be json or pretty" }),
         };
+        let http_workers = match get("HTTP_WORKERS") {
+            None => None,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=256).contains(&n) => Some(n),
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "HTTP_WORKERS",
+                        why: "must be a whole number from 1 to 256",
+                    })
+                }
+            },
+        };
         Ok(Self {
+            http_workers,
             database_url: Secret::new(database_url),
             database_pool_size,
             bind_address,
@@ -211,6 +226,7 @@ mod tests {
             ("FORGE_LEEWAY_SECONDS", "3600"),
             ("LOG_FORMAT", "xml"),
             ("BIND_ADDRESS", "everywhere"),
+            ("HTTP_WORKERS", "0"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             let text = err.to_string();

@@ -1,0 +1,107 @@
+//! Builds the application from settings and serves it (z2p's `Application`): binds its own listener so tests can
+//! ask for port 0, connects the pool, runs migrations, and wires the routes.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use forge_remote_auth::{FitValidator, HttpKeyStore, HttpKeyStoreConfig, KeyStore, Validation};
+
+use crate::configuration::Settings;
+use crate::db::{self, DbSetupError};
+use crate::http::{headers, problem, request_log};
+use crate::routes;
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be set up.
+    #[error(transparent)]
+    Database(#[from] DbSetupError),
+    /// The FIT validator configuration is invalid.
+    #[error("invalid Forge authentication settings: {0}")]
+    Auth(String),
+    /// The listener could not be bound.
+    #[error("could not listen on {address}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Builds the server with Atlassian's (or the configured) JWKS endpoint as key store.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let keys = HttpKeyStore::new(HttpKeyStoreConfig::new(&settings.forge_jwks_url))
+            .map_err(|e| StartupError::Auth(e.to_string()))?;
+        Self::build_with_keys(settings, Arc::new(keys)).await
+    }
+
+    /// Builds the server with a given key store (tests and embedding).
+    pub async fn build_with_keys(settings: Settings, keys: Arc<dyn KeyStore>) -> Result<Self, StartupError> {
+        let validation = Validation::new(&settings.forge_app_id)
+            .and_then(|v| v.leeway(settings.forge_leeway))
+            .map_err(|e| StartupError::Auth(e.to_string()))?;
+        let validator = FitValidator::new(validation, keys);
+
+        let pool = db::build_pool(settings.database_url.expose(), settings.database_pool_size)?;
+        db::migrate(&pool).await?;
+        let state = web::Data::new(AppState::new(pool));
+        let validator = web::Data::new(validator);
+
+        let address = format!("{}:{}", settings.bind_address, settings.port);
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(validator.clone())
+                .wrap(from_fn(request_log::log_requests))
+                .wrap(headers::security_headers())
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    problem::plain_problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such route.")
+                }))
+        })
+        .shutdown_timeout(10);
+        if let Some(n) = settings.http_workers {
+            server = server.workers(n);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (Ctrl-C/SIGTERM, or through [`Application::handle`]).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

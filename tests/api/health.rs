@@ -1,0 +1,47 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_answers_without_a_token() {
+    let app = spawn_app().await;
+    let r = app.call("GET", "/healthz", None, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_reports_the_database_reachable() {
+    let app = spawn_app().await;
+    let r = app.call("GET", "/readyz", None, None).await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    assert_eq!(r.body["status"], "ready");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for r in [
+        app.call("GET", "/healthz", None, None).await,
+        app.call("GET", "/layouts", None, None).await,
+        app.call("GET", "/no-such-route", None, None).await,
+        app.get("/layouts", A_ALICE).await,
+    ] {
+        for h in [
+            "content-security-policy",
+            "strict-transport-security",
+            "x-frame-options",
+            "x-content-type-options",
+            "referrer-policy",
+        ] {
+            assert!(r.headers.contains_key(h), "missing {h} on a {} response", r.status);
+        }
+        assert_eq!(r.headers["x-content-type-options"], "nosniff");
+        assert_eq!(r.headers["x-frame-options"], "DENY");
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_problem_json() {
+    let app = spawn_app().await;
+    assert_problem(&app.call("GET", "/no-such-route", None, None).await, 404);
+    assert_problem(&app.call("PATCH", "/layouts", Some(&token(A_ALICE)), None).await, 405);
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the HTTP API: real server code, real PostgreSQL, real FITs signed by a local key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod health;
+mod isolation;
+mod layouts;
+mod queries;
+mod settings;
