@@ -244,3 +244,6 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
         Ok(settings)
     }
 }
+
+#[cfg(test)]
+mod tests;

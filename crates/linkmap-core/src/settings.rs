@@ -389,7 +389,6 @@ impl TryFrom<SettingsInput> for DisplaySettings {
 impl DisplayOverridesInput {
     /// Validates into `c`, naming fields under `prefix` (e.g. `display`).
     pub(crate) fn check(self, c: &mut Collector, prefix: &str) -> Option<DisplayOverrides> {
-        let before = c.is_empty();
         let theme = self
             .theme
             .and_then(|t| c.check(|| format!("{prefix}.theme"), Theme::parse(&t)));
@@ -408,9 +407,7 @@ impl DisplayOverridesInput {
         let depth = self
             .depth
             .and_then(|d| c.check(|| format!("{prefix}.depth"), Depth::parse(d)));
-        if before && !c.is_empty() {
-            return None;
-        }
+        // Partial results are fine: the caller's `Collector::finish` discards them on any error.
         Some(DisplayOverrides {
             theme,
             layout_algorithm,

@@ -18,7 +18,7 @@
 //!   starting strictly after [`PageRequest::after`]. Layout lists hold summaries only.
 //! - **Time precision.** Timestamps handed to the store are already whole microseconds.
 //!
-//! [`memory::InMemoryStore`] (feature `test-support`) is the executable form of this contract.
+//! `memory::InMemoryStore` (feature `test-support`) is the executable form of this contract.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;

@@ -158,10 +158,6 @@ impl Collector {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
     /// `Ok(value)` when nothing was recorded, else every recorded error.
     ///
     /// `value` is only consulted when nothing failed, and then every checked field was `Some`.
