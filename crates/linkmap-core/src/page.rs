@@ -264,4 +264,16 @@ mod tests {
         assert!(!c.is_before(t, Uuid::from_u128(5)));
         assert!(!c.is_before(t + time::Duration::SECOND, Uuid::from_u128(1)));
     }
+
+    #[test]
+    fn a_page_serializes_items_and_next_cursor() {
+        let page: Page<u8> = Page {
+            items: vec![1, 2],
+            next_cursor: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&page).unwrap(),
+            serde_json::json!({"items": [1, 2], "nextCursor": null})
+        );
+    }
 }

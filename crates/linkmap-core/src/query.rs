@@ -125,3 +125,120 @@ impl SavedQuery {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn fields<T: std::fmt::Debug>(r: Result<T, InputError>) -> Vec<(String, &'static str)> {
+        match r {
+            Err(InputError::Invalid(e)) => e.into_iter().map(|e| (e.field, e.message)).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    fn post(v: serde_json::Value) -> Result<QueryDraft, InputError> {
+        QueryDraft::from_json(v.to_string().as_bytes())
+    }
+
+    fn put(v: serde_json::Value) -> Result<QueryUpdate, InputError> {
+        QueryUpdate::from_json(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn a_valid_query_parses_trimmed() {
+        let q = post(json!({"name": " Open bugs ", "jql": " type = Bug\n"})).unwrap();
+        assert_eq!(
+            (q.name.as_str(), q.jql.as_str()),
+            ("Open bugs", "type = Bug")
+        );
+    }
+
+    #[test]
+    fn name_and_jql_rules_are_reported_together() {
+        assert_eq!(
+            fields(post(json!({"name": "", "jql": "a\u{0}"}))),
+            [
+                ("name".to_owned(), "must not be empty"),
+                (
+                    "jql".to_owned(),
+                    "must not contain control characters other than tab and newline"
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn name_and_jql_are_checked_at_their_limits() {
+        let body =
+            |name: usize, jql: usize| json!({"name": "n".repeat(name), "jql": "j".repeat(jql)});
+        assert!(post(body(100, 4096)).is_ok());
+        assert_eq!(
+            fields(post(body(101, 4097))),
+            [
+                ("name".to_owned(), "must be at most 100 characters"),
+                ("jql".to_owned(), "must be at most 4096 bytes")
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_required() {
+        assert_eq!(
+            fields(post(json!({"name": "x"}))),
+            [("jql".to_owned(), "is required")]
+        );
+        assert_eq!(
+            fields(post(json!({"jql": "x"}))),
+            [("name".to_owned(), "is required")]
+        );
+    }
+
+    #[test]
+    fn post_refuses_a_version_and_put_requires_one() {
+        assert_eq!(
+            fields(post(json!({"name": "x", "jql": "y", "version": 1}))),
+            [("version".to_owned(), "must not be set when creating")]
+        );
+        assert_eq!(
+            fields(put(json!({"name": "x", "jql": "y"}))),
+            [("version".to_owned(), "is required")]
+        );
+        assert_eq!(
+            fields(put(json!({"name": "x", "jql": "y", "version": -2}))),
+            [("version".to_owned(), "must be a non-negative integer")]
+        );
+        assert_eq!(
+            put(json!({"name": "x", "jql": "y", "version": 4}))
+                .unwrap()
+                .version,
+            4
+        );
+    }
+
+    #[test]
+    fn a_saved_query_serializes_in_camel_case() {
+        let q = SavedQuery {
+            id: QueryId(uuid::Uuid::nil()),
+            name: QueryName::parse("Open bugs").unwrap(),
+            jql: Jql::parse("type = Bug").unwrap(),
+            version: 2,
+            created_at: datetime!(2026-03-01 10:00 UTC),
+            updated_at: datetime!(2026-03-01 10:05 UTC),
+        };
+        assert_eq!(
+            serde_json::to_value(&q).unwrap(),
+            json!({
+                "id": "00000000-0000-0000-0000-000000000000",
+                "name": "Open bugs",
+                "jql": "type = Bug",
+                "version": 2,
+                "createdAt": "2026-03-01T10:00:00Z",
+                "updatedAt": "2026-03-01T10:05:00Z"
+            })
+        );
+        assert_eq!(q.draft().name, q.name);
+    }
+}

@@ -45,7 +45,8 @@ impl<S: ConfigStore + ?Sized> ConfigService<S, SystemClock> {
     }
 }
 
-fn not_found_on_update<T>(outcome: UpdateOutcome<T>) -> Result<T, ServiceError> {
+/// Maps a store's update outcome to the service's result.
+fn into_result<T>(outcome: UpdateOutcome<T>) -> Result<T, ServiceError> {
     match outcome {
         UpdateOutcome::Updated(record) => Ok(record),
         UpdateOutcome::NotFound => Err(ServiceError::NotFound),
@@ -71,20 +72,20 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
     }
 
     /// One page of the owner's layouts, newest first.
-    #[tracing::instrument(skip_all, fields(limit = page.limit(), returned))]
+    #[tracing::instrument(skip_all, fields(limit = page.limit(), returned = tracing::field::Empty))]
     pub async fn list_layouts(
         &self,
         owner: &Owner,
-        page: &PageRequest,
+        page: PageRequest,
     ) -> Result<Page<LayoutSummary>, ServiceError> {
-        let rows = self.store.list_layouts(owner, page).await?;
-        let page = Page::from_rows(rows, page);
+        let rows = self.store.list_layouts(owner, &page).await?;
+        let page = Page::from_rows(rows, &page);
         tracing::Span::current().record("returned", page.items.len());
         Ok(page)
     }
 
     /// Creates a layout: a new id, version 1, both timestamps now.
-    #[tracing::instrument(skip_all, fields(layout.id, nodes = draft.nodes.len()))]
+    #[tracing::instrument(skip_all, fields(layout.id = tracing::field::Empty, nodes = draft.nodes.len()))]
     pub async fn create_layout(
         &self,
         owner: &Owner,
@@ -122,7 +123,7 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
 
     /// Replaces a layout's content if `expected_version` is current: version + 1,
     /// `updated_at` = now, `created_at` kept.
-    #[tracing::instrument(skip_all, fields(layout.id = %id, expected_version, nodes = draft.nodes.len()))]
+    #[tracing::instrument(skip_all, fields(layout.id = %id, expected_version = expected_version, nodes = draft.nodes.len()))]
     pub async fn update_layout(
         &self,
         owner: &Owner,
@@ -135,7 +136,7 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
             .store
             .update_layout(owner, id, &draft, expected_version, now)
             .await?;
-        not_found_on_update(outcome)
+        into_result(outcome)
     }
 
     /// Deletes a layout; [`ServiceError::NotFound`] if the owner has no such layout.
@@ -149,20 +150,20 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
     }
 
     /// One page of the owner's saved queries, newest first.
-    #[tracing::instrument(skip_all, fields(limit = page.limit(), returned))]
+    #[tracing::instrument(skip_all, fields(limit = page.limit(), returned = tracing::field::Empty))]
     pub async fn list_queries(
         &self,
         owner: &Owner,
-        page: &PageRequest,
+        page: PageRequest,
     ) -> Result<Page<SavedQuery>, ServiceError> {
-        let rows = self.store.list_queries(owner, page).await?;
-        let page = Page::from_rows(rows, page);
+        let rows = self.store.list_queries(owner, &page).await?;
+        let page = Page::from_rows(rows, &page);
         tracing::Span::current().record("returned", page.items.len());
         Ok(page)
     }
 
     /// Saves a query: a new id, version 1, both timestamps now.
-    #[tracing::instrument(skip_all, fields(query.id))]
+    #[tracing::instrument(skip_all, fields(query.id = tracing::field::Empty))]
     pub async fn create_query(
         &self,
         owner: &Owner,
@@ -200,7 +201,7 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
     }
 
     /// Replaces a query's content if `expected_version` is current.
-    #[tracing::instrument(skip_all, fields(query.id = %id, expected_version))]
+    #[tracing::instrument(skip_all, fields(query.id = %id, expected_version = expected_version))]
     pub async fn update_query(
         &self,
         owner: &Owner,
@@ -213,7 +214,7 @@ impl<S: ConfigStore + ?Sized, C: Clock> ConfigService<S, C> {
             .store
             .update_query(owner, id, &draft, expected_version, now)
             .await?;
-        not_found_on_update(outcome)
+        into_result(outcome)
     }
 
     /// Deletes a query; [`ServiceError::NotFound`] if the owner has no such query.

@@ -192,7 +192,7 @@ async fn another_users_layout_is_not_found_and_stays_untouched() {
             Err(ServiceError::NotFound)
         ));
         let page = svc
-            .list_layouts(&intruder, &PageRequest::default())
+            .list_layouts(&intruder, PageRequest::default())
             .await
             .unwrap();
         assert!(page.items.is_empty());
@@ -266,7 +266,7 @@ async fn pages_cover_every_layout_once_newest_first() {
     let mut request = PageRequest::new(5, None).unwrap();
     let mut pages = 0;
     loop {
-        let page = svc.list_layouts(&alice(), &request).await.unwrap();
+        let page = svc.list_layouts(&alice(), request).await.unwrap();
         pages += 1;
         assert!(page.items.len() <= 5);
         seen.extend(page.items.iter().map(|s| (s.updated_at, s.id)));
@@ -299,7 +299,7 @@ async fn a_full_last_page_has_no_next_cursor() {
             .unwrap();
     }
     let page = svc
-        .list_layouts(&alice(), &PageRequest::new(4, None).unwrap())
+        .list_layouts(&alice(), PageRequest::new(4, None).unwrap())
         .await
         .unwrap();
     assert_eq!((page.items.len(), page.next_cursor), (4, None));
@@ -332,7 +332,7 @@ async fn queries_go_through_the_same_lifecycle() {
         Err(ServiceError::NotFound)
     ));
     let page = svc
-        .list_queries(&alice(), &PageRequest::default())
+        .list_queries(&alice(), PageRequest::default())
         .await
         .unwrap();
     assert_eq!(page.items, vec![u]);
@@ -374,7 +374,7 @@ async fn an_unavailable_store_surfaces_as_a_store_error() {
     let (svc, store, _) = setup();
     store.set_unavailable(true);
     assert!(matches!(
-        svc.list_layouts(&alice(), &PageRequest::default()).await,
+        svc.list_layouts(&alice(), PageRequest::default()).await,
         Err(ServiceError::Store(StoreError::Unavailable(_)))
     ));
     assert!(matches!(
@@ -404,7 +404,7 @@ async fn a_put_body_round_trips_through_the_service() {
         .unwrap();
     assert_eq!(u.draft.nodes.len(), 0);
     assert_eq!(
-        svc.list_layouts(&alice(), &PageRequest::default())
+        svc.list_layouts(&alice(), PageRequest::default())
             .await
             .unwrap()
             .items[0]
@@ -418,4 +418,70 @@ fn the_service_works_behind_a_trait_object() {
     let store: Arc<dyn crate::store::ConfigStore> = Arc::new(InMemoryStore::new());
     let svc: ConfigService<dyn crate::store::ConfigStore> = ConfigService::new(store);
     let _cheap_clone = svc.clone();
+}
+
+/// A log sink for the test below.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn spans_carry_record_ids_but_never_account_ids_names_or_jql() {
+    let sink = Captured::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (svc, _, _) = setup();
+    let me = owner(INSTALL_X, "557058:PersonalAccountId");
+    let body = json!({
+        "name": "PersonalLayoutName",
+        "source": {"type": "jql", "jql": "assignee = PersonalJqlText"},
+        "nodes": [],
+        "viewport": {"x": 0, "y": 0, "zoom": 1}
+    });
+    let d = LayoutDraft::from_json(body.to_string().as_bytes()).unwrap();
+    let l = svc.create_layout(&me, d.clone()).await.unwrap();
+    svc.update_layout(&me, l.id, d, 1).await.unwrap();
+    svc.list_layouts(&me, PageRequest::default()).await.unwrap();
+    let q = QueryDraft::from_json(
+        json!({"name": "PersonalQueryName", "jql": "PersonalJqlText"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    svc.create_query(&me, q).await.unwrap();
+    svc.put_settings(&me, DisplaySettings::default())
+        .await
+        .unwrap();
+
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains(&l.id.to_string()),
+        "record ids are logged: {logs}"
+    );
+    for personal in [
+        "PersonalAccountId",
+        "557058",
+        "PersonalLayoutName",
+        "PersonalQueryName",
+        "PersonalJqlText",
+    ] {
+        assert!(!logs.contains(personal), "{personal} leaked into: {logs}");
+    }
 }
