@@ -251,3 +251,8 @@ pub fn assert_problem(reply: &Reply, status: u16) -> &Value {
     assert!(reply.body["title"].is_string() && reply.body["type"].is_string() && reply.body["detail"].is_string());
     &reply.body
 }
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

@@ -37,10 +37,15 @@ pub enum StartupError {
 }
 
 /// A bound, ready-to-run server.
-#[derive(Debug)]
 pub struct Application {
     port: u16,
     server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
 }
 
 impl Application {

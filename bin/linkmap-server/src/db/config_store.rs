@@ -49,7 +49,7 @@ pub(crate) fn store_error(e: impl IntoStoreError) -> StoreError {
 }
 
 /// The layout columns a store keeps besides name and source: positions and view state only (policy N1).
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct LayoutBody<'a> {
     nodes: &'a linkmap_core::Nodes,
     viewport: &'a linkmap_core::Viewport,
