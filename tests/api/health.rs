@@ -32,7 +32,11 @@ async fn every_response_carries_the_security_headers() {
             "x-content-type-options",
             "referrer-policy",
         ] {
-            assert!(r.headers.contains_key(h), "missing {h} on a {} response", r.status);
+            assert!(
+                r.headers.contains_key(h),
+                "missing {h} on a {} response",
+                r.status
+            );
         }
         assert_eq!(r.headers["x-content-type-options"], "nosniff");
         assert_eq!(r.headers["x-frame-options"], "DENY");
@@ -43,5 +47,9 @@ async fn every_response_carries_the_security_headers() {
 async fn unknown_routes_and_methods_get_problem_json() {
     let app = spawn_app().await;
     assert_problem(&app.call("GET", "/no-such-route", None, None).await, 404);
-    assert_problem(&app.call("PATCH", "/layouts", Some(&token(A_ALICE)), None).await, 405);
+    assert_problem(
+        &app.call("PATCH", "/layouts", Some(&token(A_ALICE)), None)
+            .await,
+        405,
+    );
 }

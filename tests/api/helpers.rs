@@ -11,8 +11,10 @@ use linkmap_server::startup::Application;
 use serde_json::Value;
 
 pub const APP_ID: &str = "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107";
-pub const INSTALLATION_A: &str = "ari:cloud:ecosystem::installation/0a3a7799-53ae-4a5b-9e7e-03338980abb5";
-pub const INSTALLATION_B: &str = "ari:cloud:ecosystem::installation/11111111-2222-4333-8444-555555555555";
+pub const INSTALLATION_A: &str =
+    "ari:cloud:ecosystem::installation/0a3a7799-53ae-4a5b-9e7e-03338980abb5";
+pub const INSTALLATION_B: &str =
+    "ari:cloud:ecosystem::installation/11111111-2222-4333-8444-555555555555";
 pub const ALICE: &str = "655362:312d3308-8954-42b0-aa38-771a10c88656";
 pub const BOB: &str = "5be24ad8b1653240376955d2";
 const TEMPLATE_DB: &str = "linkmap_template";
@@ -26,20 +28,30 @@ struct Shared {
 fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let cluster = PrivateCluster::start_temporary().expect("start a private PostgreSQL (see pg_cluster docs)");
-        cluster.ensure_database(TEMPLATE_DB).expect("create the template database");
+        let cluster = PrivateCluster::start_temporary()
+            .expect("start a private PostgreSQL (see pg_cluster docs)");
+        cluster
+            .ensure_database(TEMPLATE_DB)
+            .expect("create the template database");
         // Migrate the template once on a throwaway runtime; every test database is a copy of it.
         let url = cluster.url(TEMPLATE_DB);
         std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-                let pool = linkmap_server::db::build_pool(&url, 1).unwrap();
-                linkmap_server::db::migrate(&pool).await.unwrap();
-                pool.close();
-            })
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let pool = linkmap_server::db::build_pool(&url, 1).unwrap();
+                    linkmap_server::db::migrate(&pool).await.unwrap();
+                    pool.close();
+                })
         })
         .join()
         .unwrap();
-        Shared { cluster, key: TestKey::fixed() }
+        Shared {
+            cluster,
+            key: TestKey::fixed(),
+        }
     })
 }
 
@@ -65,9 +77,18 @@ pub struct User {
     pub account: &'static str,
 }
 
-pub const A_ALICE: User = User { installation: INSTALLATION_A, account: ALICE };
-pub const A_BOB: User = User { installation: INSTALLATION_A, account: BOB };
-pub const B_ALICE: User = User { installation: INSTALLATION_B, account: ALICE };
+pub const A_ALICE: User = User {
+    installation: INSTALLATION_A,
+    account: ALICE,
+};
+pub const A_BOB: User = User {
+    installation: INSTALLATION_A,
+    account: BOB,
+};
+pub const B_ALICE: User = User {
+    installation: INSTALLATION_B,
+    account: ALICE,
+};
 
 pub async fn spawn_app() -> TestApp {
     let shared = shared();
@@ -89,11 +110,18 @@ pub async fn spawn_app() -> TestApp {
         http_workers: Some(1),
     };
     let keys = Arc::new(StaticKeyStore::from_jwks_json(&shared.key.jwks_json()).unwrap());
-    let app = Application::build_with_keys(settings, keys).await.expect("build the application");
+    let app = Application::build_with_keys(settings, keys)
+        .await
+        .expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, http: reqwest::Client::new(), database_url, handle }
+    TestApp {
+        address,
+        http: reqwest::Client::new(),
+        database_url,
+        handle,
+    }
 }
 
 /// A valid FIT for `user`.
@@ -107,7 +135,10 @@ pub fn token(user: User) -> String {
 
 /// A FIT-shaped builder signed by the test key, for tokens a test wants to bend.
 pub fn builder(user: User) -> FitBuilder {
-    FitBuilder::docs_example().app_id(APP_ID).installation_id(user.installation).principal(Some(user.account))
+    FitBuilder::docs_example()
+        .app_id(APP_ID)
+        .installation_id(user.installation)
+        .principal(Some(user.account))
 }
 
 pub fn sign(builder: FitBuilder) -> String {
@@ -122,15 +153,24 @@ pub struct Reply {
 }
 
 impl TestApp {
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
-        let mut req = self
-            .http
-            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{}{path}", self.address));
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", self.address),
+        );
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
         if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(serde_json::to_vec(b).unwrap());
+            req = req
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).unwrap());
         }
         Self::reply(req.send().await.expect("request")).await
     }
@@ -144,9 +184,10 @@ impl TestApp {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
-        let mut req = self
-            .http
-            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{}{path}", self.address));
+        let mut req = self.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", self.address),
+        );
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
@@ -161,14 +202,20 @@ impl TestApp {
         let headers = resp.headers().clone();
         let raw = resp.text().await.unwrap();
         let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
-        Reply { status, headers, body, raw }
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
     }
 
     pub async fn get(&self, path: &str, user: User) -> Reply {
         self.call("GET", path, Some(&token(user)), None).await
     }
     pub async fn post(&self, path: &str, user: User, body: &Value) -> Reply {
-        self.call("POST", path, Some(&token(user)), Some(body)).await
+        self.call("POST", path, Some(&token(user)), Some(body))
+            .await
     }
     pub async fn put(&self, path: &str, user: User, body: &Value) -> Reply {
         self.call("PUT", path, Some(&token(user)), Some(body)).await
@@ -179,7 +226,9 @@ impl TestApp {
 
     /// A direct connection to this test's database, to check what was (not) stored.
     pub async fn db(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls).await.unwrap();
+        let (client, conn) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
         tokio::spawn(conn);
         client
     }
@@ -201,7 +250,11 @@ impl TestApp {
             .collect();
         let mut counts = Vec::new();
         for t in tables {
-            let n: i64 = db.query_one(&format!("SELECT count(*) FROM \"{t}\""), &[]).await.unwrap().get(0);
+            let n: i64 = db
+                .query_one(&format!("SELECT count(*) FROM \"{t}\""), &[])
+                .await
+                .unwrap()
+                .get(0);
             counts.push((t, n));
         }
         counts
@@ -211,7 +264,13 @@ impl TestApp {
     pub async fn snapshot(&self) -> String {
         let db = self.db().await;
         let mut out = String::new();
-        for t in ["installations", "accounts", "layouts", "saved_queries", "display_settings"] {
+        for t in [
+            "installations",
+            "accounts",
+            "layouts",
+            "saved_queries",
+            "display_settings",
+        ] {
             let rows = db
                 .query(&format!("SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY to_jsonb(x)::text), '[]')::text FROM \"{t}\" x"), &[])
                 .await
@@ -245,14 +304,25 @@ pub fn query_body(name: &str) -> Value {
 #[track_caller]
 pub fn assert_problem(reply: &Reply, status: u16) -> &Value {
     assert_eq!(reply.status, status, "body: {}", reply.raw);
-    let ct = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = reply
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     assert_eq!(ct, "application/problem+json", "body: {}", reply.raw);
     assert_eq!(reply.body["status"], status);
-    assert!(reply.body["title"].is_string() && reply.body["type"].is_string() && reply.body["detail"].is_string());
+    assert!(
+        reply.body["title"].is_string()
+            && reply.body["type"].is_string()
+            && reply.body["detail"].is_string()
+    );
     &reply.body
 }
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

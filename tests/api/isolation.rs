@@ -7,7 +7,9 @@ use crate::helpers::*;
 #[tokio::test]
 async fn other_users_and_installations_cannot_touch_a_layout() {
     let app = spawn_app().await;
-    let created = app.post("/layouts", A_ALICE, &layout_body("alice's map")).await;
+    let created = app
+        .post("/layouts", A_ALICE, &layout_body("alice's map"))
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/layouts/{id}");
     let before = app.snapshot().await;
@@ -30,7 +32,9 @@ async fn other_users_and_installations_cannot_touch_a_layout() {
 #[tokio::test]
 async fn other_users_and_installations_cannot_touch_a_query_or_settings() {
     let app = spawn_app().await;
-    let created = app.post("/queries", A_ALICE, &query_body("alice's query")).await;
+    let created = app
+        .post("/queries", A_ALICE, &query_body("alice's query"))
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/queries/{id}");
     let mut update = query_body("hijacked");
@@ -41,7 +45,13 @@ async fn other_users_and_installations_cannot_touch_a_query_or_settings() {
         assert_problem(&app.get(&path, intruder).await, 404);
         assert_problem(&app.put(&path, intruder, &update).await, 404);
         assert_problem(&app.delete(&path, intruder).await, 404);
-        assert_eq!(app.get("/queries", intruder).await.body["items"].as_array().unwrap().len(), 0);
+        assert_eq!(
+            app.get("/queries", intruder).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
         assert_eq!(app.get("/settings", intruder).await.body["theme"], "auto");
     }
     assert_eq!(app.get(&path, A_ALICE).await.body["name"], "alice's query");

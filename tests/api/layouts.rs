@@ -5,13 +5,18 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_layout_can_be_created_read_listed_updated_and_deleted() {
     let app = spawn_app().await;
-    let created = app.post("/layouts", A_ALICE, &layout_body("Sprint 12")).await;
+    let created = app
+        .post("/layouts", A_ALICE, &layout_body("Sprint 12"))
+        .await;
     assert_eq!(created.status, 201, "{}", created.raw);
     let id = created.body["id"].as_str().unwrap().to_owned();
     assert_eq!(created.body["version"], 1);
     assert_eq!(created.body["name"], "Sprint 12");
     assert_eq!(created.body["nodes"].as_array().unwrap().len(), 2);
-    assert!(created.headers.get("location").is_some_and(|l| l.to_str().unwrap().ends_with(&id)));
+    assert!(created
+        .headers
+        .get("location")
+        .is_some_and(|l| l.to_str().unwrap().ends_with(&id)));
 
     let got = app.get(&format!("/layouts/{id}"), A_ALICE).await;
     assert_eq!(got.status, 200, "{}", got.raw);
@@ -23,7 +28,10 @@ async fn a_layout_can_be_created_read_listed_updated_and_deleted() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], id.as_str());
     assert_eq!(items[0]["nodeCount"], 2);
-    assert!(items[0].get("nodes").is_none(), "lists carry summaries, not node bodies");
+    assert!(
+        items[0].get("nodes").is_none(),
+        "lists carry summaries, not node bodies"
+    );
 
     let mut changed = layout_body("Sprint 12 (final)");
     changed["version"] = json!(1);
@@ -69,7 +77,10 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
     first["version"] = json!(1);
     let mut second = layout_body("second writer");
     second["version"] = json!(1);
-    let (a, b) = tokio::join!(app.put(&path, A_ALICE, &first), app.put(&path, A_ALICE, &second));
+    let (a, b) = tokio::join!(
+        app.put(&path, A_ALICE, &first),
+        app.put(&path, A_ALICE, &second)
+    );
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [200, 409], "{} / {}", a.raw, b.raw);
@@ -94,20 +105,40 @@ async fn put_without_version_is_422_and_post_with_version_is_422() {
     let created = app.post("/layouts", A_ALICE, &layout_body("v1")).await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let before = app.snapshot().await;
-    let r = app.put(&format!("/layouts/{id}"), A_ALICE, &layout_body("no version")).await;
+    let r = app
+        .put(
+            &format!("/layouts/{id}"),
+            A_ALICE,
+            &layout_body("no version"),
+        )
+        .await;
     assert_field_error(&r, "version");
     let mut with_version = layout_body("x");
     with_version["version"] = json!(3);
-    assert_field_error(&app.post("/layouts", A_ALICE, &with_version).await, "version");
+    assert_field_error(
+        &app.post("/layouts", A_ALICE, &with_version).await,
+        "version",
+    );
     assert_eq!(app.snapshot().await, before);
 }
 
 #[track_caller]
 pub fn assert_field_error(r: &Reply, field: &str) {
     let body = assert_problem(r, 422);
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&field), "expected an error on `{field}`, got {fields:?}");
-    assert!(body["detail"].as_str().unwrap().contains('`'), "detail should name a field: {body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&field),
+        "expected an error on `{field}`, got {fields:?}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains('`'),
+        "detail should name a field: {body}"
+    );
 }
 
 /// Each case breaks exactly one rule; (mutation, field the error must name).
@@ -118,35 +149,99 @@ fn invalid_layouts() -> Vec<(Value, &'static str)> {
         f(&mut b);
         b
     };
-    let many_nodes: Vec<Value> =
-        (0..5001).map(|i| json!({"issueId": (10000 + i).to_string(), "x": 0.0, "y": 0.0, "pinned": false})).collect();
+    let many_nodes: Vec<Value> = (0..5001)
+        .map(|i| json!({"issueId": (10000 + i).to_string(), "x": 0.0, "y": 0.0, "pinned": false}))
+        .collect();
     vec![
         (with(&|b| b["name"] = json!("")), "name"),
         (with(&|b| b["name"] = json!("   ")), "name"),
         (with(&|b| b["name"] = json!("x".repeat(101))), "name"),
         (with(&|b| b["name"] = json!("bell\u{7}")), "name"),
         (with(&|b| b["name"] = json!(42)), "name"),
-        (with(&|b| b.as_object_mut().unwrap().remove("name").map(drop).unwrap_or(())), "name"),
-        (with(&|b| b["source"] = json!({"type": "jql", "jql": ""})), "source.jql"),
-        (with(&|b| b["source"] = json!({"type": "jql", "jql": "x".repeat(4097)})), "source.jql"),
-        (with(&|b| b["source"] = json!({"type": "sprint", "sprintId": -1})), "source.sprintId"),
-        (with(&|b| b["source"] = json!({"type": "sprint", "sprintId": 0})), "source.sprintId"),
-        (with(&|b| b["source"] = json!({"type": "issue", "issueKey": "prj-42"})), "source.issueKey"),
-        (with(&|b| b["source"] = json!({"type": "issue", "issueKey": "PRJ-0"})), "source.issueKey"),
-        (with(&|b| b["source"] = json!({"type": "issue", "issueKey": "PRJ42"})), "source.issueKey"),
-        (with(&|b| b["source"] = json!({"type": "board", "jql": "x"})), "source.type"),
-        (with(&|b| b["nodes"][0]["issueId"] = json!("abc")), "nodes[0].issueId"),
-        (with(&|b| b["nodes"][0]["issueId"] = json!("")), "nodes[0].issueId"),
-        (with(&|b| b["nodes"][1]["issueId"] = json!("10042")), "nodes[1].issueId"),
+        (
+            with(&|b| {
+                b.as_object_mut()
+                    .unwrap()
+                    .remove("name")
+                    .map(drop)
+                    .unwrap_or(())
+            }),
+            "name",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "jql", "jql": ""})),
+            "source.jql",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "jql", "jql": "x".repeat(4097)})),
+            "source.jql",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "sprint", "sprintId": -1})),
+            "source.sprintId",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "sprint", "sprintId": 0})),
+            "source.sprintId",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "issue", "issueKey": "prj-42"})),
+            "source.issueKey",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "issue", "issueKey": "PRJ-0"})),
+            "source.issueKey",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "issue", "issueKey": "PRJ42"})),
+            "source.issueKey",
+        ),
+        (
+            with(&|b| b["source"] = json!({"type": "board", "jql": "x"})),
+            "source.type",
+        ),
+        (
+            with(&|b| b["nodes"][0]["issueId"] = json!("abc")),
+            "nodes[0].issueId",
+        ),
+        (
+            with(&|b| b["nodes"][0]["issueId"] = json!("")),
+            "nodes[0].issueId",
+        ),
+        (
+            with(&|b| b["nodes"][1]["issueId"] = json!("10042")),
+            "nodes[1].issueId",
+        ),
         (with(&|b| b["nodes"][0]["x"] = json!(1.0e7)), "nodes[0].x"),
-        (with(&|b| b["nodes"][1]["y"] = json!(-1000001.0)), "nodes[1].y"),
+        (
+            with(&|b| b["nodes"][1]["y"] = json!(-1000001.0)),
+            "nodes[1].y",
+        ),
         (with(&|b| b["nodes"][0]["x"] = json!("1")), "nodes[0].x"),
-        (with(&|b| b["nodes"][0]["pinned"] = json!("yes")), "nodes[0].pinned"),
+        (
+            with(&|b| b["nodes"][0]["pinned"] = json!("yes")),
+            "nodes[0].pinned",
+        ),
         (with(&|b| b["nodes"] = json!(many_nodes.clone())), "nodes"),
-        (with(&|b| b["viewport"]["zoom"] = json!(0.04)), "viewport.zoom"),
-        (with(&|b| b["viewport"]["zoom"] = json!(20.5)), "viewport.zoom"),
+        (
+            with(&|b| b["viewport"]["zoom"] = json!(0.04)),
+            "viewport.zoom",
+        ),
+        (
+            with(&|b| b["viewport"]["zoom"] = json!(20.5)),
+            "viewport.zoom",
+        ),
         (with(&|b| b["viewport"]["x"] = json!(2.0e6)), "viewport.x"),
-        (with(&|b| b.as_object_mut().unwrap().remove("viewport").map(drop).unwrap_or(())), "viewport"),
+        (
+            with(&|b| {
+                b.as_object_mut()
+                    .unwrap()
+                    .remove("viewport")
+                    .map(drop)
+                    .unwrap_or(())
+            }),
+            "viewport",
+        ),
     ]
 }
 
@@ -164,7 +259,11 @@ async fn every_layout_rule_refuses_a_breaking_input_and_stores_nothing() {
         let r = app.put(&format!("/layouts/{id}"), A_ALICE, &update).await;
         assert_field_error(&r, field);
     }
-    assert_eq!(app.snapshot().await, before, "a refused request changed stored data");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused request changed stored data"
+    );
 }
 
 #[tokio::test]
@@ -172,19 +271,55 @@ async fn issue_content_is_refused_at_every_level_and_nothing_is_stored() {
     let app = spawn_app().await;
     for smuggled in ["summary", "description", "comment", "attachment", "title"] {
         let cases: Vec<(Value, String)> = vec![
-            ({ let mut b = layout_body("x"); b[smuggled] = json!("secret issue text"); b }, smuggled.to_string()),
-            ({ let mut b = layout_body("x"); b["nodes"][0][smuggled] = json!("secret"); b }, format!("nodes[0].{smuggled}")),
-            ({ let mut b = layout_body("x"); b["viewport"][smuggled] = json!("secret"); b }, format!("viewport.{smuggled}")),
-            ({ let mut b = layout_body("x"); b["source"][smuggled] = json!("secret"); b }, format!("source.{smuggled}")),
+            (
+                {
+                    let mut b = layout_body("x");
+                    b[smuggled] = json!("secret issue text");
+                    b
+                },
+                smuggled.to_string(),
+            ),
+            (
+                {
+                    let mut b = layout_body("x");
+                    b["nodes"][0][smuggled] = json!("secret");
+                    b
+                },
+                format!("nodes[0].{smuggled}"),
+            ),
+            (
+                {
+                    let mut b = layout_body("x");
+                    b["viewport"][smuggled] = json!("secret");
+                    b
+                },
+                format!("viewport.{smuggled}"),
+            ),
+            (
+                {
+                    let mut b = layout_body("x");
+                    b["source"][smuggled] = json!("secret");
+                    b
+                },
+                format!("source.{smuggled}"),
+            ),
         ];
         for (body, field) in cases {
             let r = app.post("/layouts", A_ALICE, &body).await;
             assert_field_error(&r, &field);
-            assert!(!r.raw.contains("secret"), "the refused value was echoed: {}", r.raw);
+            assert!(
+                !r.raw.contains("secret"),
+                "the refused value was echoed: {}",
+                r.raw
+            );
         }
     }
     let db = app.db().await;
-    let n: i64 = db.query_one("SELECT count(*) FROM layouts", &[]).await.unwrap().get(0);
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM layouts", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 0);
 }
 
@@ -192,19 +327,86 @@ async fn issue_content_is_refused_at_every_level_and_nothing_is_stored() {
 async fn malformed_json_is_400_wrong_type_415_oversize_413() {
     let app = spawn_app().await;
     let t = token(A_ALICE);
-    assert_problem(&app.call_raw("POST", "/layouts", Some(&t), Some("application/json"), b"{\"name\":".to_vec()).await, 400);
-    assert_problem(&app.call_raw("POST", "/layouts", Some(&t), Some("application/json"), b"".to_vec()).await, 400);
-    assert_problem(&app.call_raw("POST", "/layouts", Some(&t), Some("text/plain"), b"{}".to_vec()).await, 415);
     assert_problem(
-        &app.call_raw("POST", "/layouts", Some(&t), Some("application/x-www-form-urlencoded"), b"a=b".to_vec()).await,
+        &app.call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/json"),
+            b"{\"name\":".to_vec(),
+        )
+        .await,
+        400,
+    );
+    assert_problem(
+        &app.call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/json"),
+            b"".to_vec(),
+        )
+        .await,
+        400,
+    );
+    assert_problem(
+        &app.call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("text/plain"),
+            b"{}".to_vec(),
+        )
+        .await,
+        415,
+    );
+    assert_problem(
+        &app.call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/x-www-form-urlencoded"),
+            b"a=b".to_vec(),
+        )
+        .await,
         415,
     );
     let big = format!("{{\"name\":\"{}\"}}", "x".repeat(300 * 1024));
-    assert_problem(&app.call_raw("POST", "/layouts", Some(&t), Some("application/json"), big.into_bytes()).await, 413);
+    assert_problem(
+        &app.call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/json"),
+            big.into_bytes(),
+        )
+        .await,
+        413,
+    );
     // The error bodies never contain parser internals.
-    let r = app.call_raw("POST", "/layouts", Some(&t), Some("application/json"), b"[1,2".to_vec()).await;
-    assert!(!r.raw.contains("EOF") && !r.raw.contains("line "), "{}", r.raw);
-    assert_eq!(app.row_counts().await.iter().find(|(t, _)| t == "layouts").unwrap().1, 0);
+    let r = app
+        .call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/json"),
+            b"[1,2".to_vec(),
+        )
+        .await;
+    assert!(
+        !r.raw.contains("EOF") && !r.raw.contains("line "),
+        "{}",
+        r.raw
+    );
+    assert_eq!(
+        app.row_counts()
+            .await
+            .iter()
+            .find(|(t, _)| t == "layouts")
+            .unwrap()
+            .1,
+        0
+    );
 }
 
 #[tokio::test]
@@ -235,7 +437,10 @@ async fn malformed_ids_and_paging_parameters_are_refused_clearly() {
     assert_field_error(&app.get("/layouts?limit=0", A_ALICE).await, "limit");
     assert_field_error(&app.get("/layouts?limit=101", A_ALICE).await, "limit");
     assert_field_error(&app.get("/layouts?limit=ten", A_ALICE).await, "limit");
-    assert_field_error(&app.get("/layouts?cursor=%%%garbage", A_ALICE).await, "cursor");
+    assert_field_error(
+        &app.get("/layouts?cursor=%%%garbage", A_ALICE).await,
+        "cursor",
+    );
 }
 
 #[tokio::test]
@@ -243,7 +448,9 @@ async fn lists_are_newest_first_and_paginate_without_gaps_or_duplicates() {
     let app = spawn_app().await;
     let mut ids = Vec::new();
     for i in 0..7 {
-        let r = app.post("/layouts", A_ALICE, &layout_body(&format!("layout {i}"))).await;
+        let r = app
+            .post("/layouts", A_ALICE, &layout_body(&format!("layout {i}")))
+            .await;
         assert_eq!(r.status, 201, "{}", r.raw);
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
@@ -281,14 +488,31 @@ async fn the_layout_quota_is_500_per_user() {
     .unwrap();
     let r = app.post("/layouts", A_ALICE, &layout_body("501st")).await;
     assert_problem(&r, 409);
-    let n: i64 = db.query_one("SELECT count(*) FROM layouts", &[]).await.unwrap().get(0);
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM layouts", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 500);
     // Another user is not affected by Alice's quota.
-    assert_eq!(app.post("/layouts", A_BOB, &layout_body("bob's")).await.status, 201);
+    assert_eq!(
+        app.post("/layouts", A_BOB, &layout_body("bob's"))
+            .await
+            .status,
+        201
+    );
     // Deleting one makes room again.
     let id = first.body["id"].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/layouts/{id}"), A_ALICE).await.status, 204);
-    assert_eq!(app.post("/layouts", A_ALICE, &layout_body("room again")).await.status, 201);
+    assert_eq!(
+        app.delete(&format!("/layouts/{id}"), A_ALICE).await.status,
+        204
+    );
+    assert_eq!(
+        app.post("/layouts", A_ALICE, &layout_body("room again"))
+            .await
+            .status,
+        201
+    );
 }
 
 #[tokio::test]
@@ -310,6 +534,10 @@ async fn concurrent_creates_cannot_exceed_the_quota() {
     let results = futures_util::future::join_all(calls).await;
     let created = results.iter().filter(|r| r.status == 201).count();
     assert_eq!(created, 2, "exactly the two free slots are filled");
-    let n: i64 = db.query_one("SELECT count(*) FROM layouts", &[]).await.unwrap().get(0);
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM layouts", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 500);
 }

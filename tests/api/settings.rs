@@ -36,7 +36,10 @@ async fn settings_default_until_saved_then_round_trip() {
 #[tokio::test]
 async fn every_settings_rule_refuses_a_breaking_input_and_stores_nothing() {
     let app = spawn_app().await;
-    assert_eq!(app.put("/settings", A_ALICE, &settings_body()).await.status, 200);
+    assert_eq!(
+        app.put("/settings", A_ALICE, &settings_body()).await.status,
+        200
+    );
     let before = app.snapshot().await;
     let with = |k: &str, v: serde_json::Value| {
         let mut b = settings_body();

@@ -93,7 +93,10 @@ impl Settings {
 
         let database_url = required("DATABASE_URL")?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(SettingsError::Invalid { var: "DATABASE_URL", why: "must start with postgres://" });
+            return Err(SettingsError::Invalid {
+                var: "DATABASE_URL",
+                why: "must start with postgres://",
+            });
         }
         let database_pool_size = match get("DATABASE_POOL_SIZE") {
             None => DEFAULT_POOL_SIZE,
@@ -112,18 +115,25 @@ impl Settings {
             Some(v) => v
                 .trim()
                 .parse::<u16>()
-                .map_err(|_| SettingsError::Invalid { var: "PORT", why: "must be a port number from 0 to 65535" })?,
+                .map_err(|_| SettingsError::Invalid {
+                    var: "PORT",
+                    why: "must be a port number from 0 to 65535",
+                })?,
         };
         let bind_address = get("BIND_ADDRESS").unwrap_or_else(|| "0.0.0.0".to_owned());
         if bind_address.parse::<std::net::IpAddr>().is_err() {
-            return Err(SettingsError::Invalid { var: "BIND_ADDRESS", why: "must be an IP address" });
+            return Err(SettingsError::Invalid {
+                var: "BIND_ADDRESS",
+                why: "must be an IP address",
+            });
         }
         let forge_app_id = required("FORGE_APP_ID")?;
         forge_remote_auth::Validation::new(&forge_app_id).map_err(|_| SettingsError::Invalid {
             var: "FORGE_APP_ID",
             why: "must be an app ARI (ari:cloud:ecosystem::app/<uuid>) or its UUID",
         })?;
-        let forge_jwks_url = get("FORGE_JWKS_URL").unwrap_or_else(|| forge_remote_auth::PROD_JWKS_URL.to_owned());
+        let forge_jwks_url =
+            get("FORGE_JWKS_URL").unwrap_or_else(|| forge_remote_auth::PROD_JWKS_URL.to_owned());
         if !(forge_jwks_url.starts_with("https://") || is_loopback_http(&forge_jwks_url)) {
             return Err(SettingsError::Invalid {
                 var: "FORGE_JWKS_URL",
@@ -145,7 +155,12 @@ impl Settings {
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
-            Some(_) => return Err(SettingsError::Invalid { var: "LOG_FORMAT", why: "must be json or pretty" }),
+            Some(_) => {
+                return Err(SettingsError::Invalid {
+                    var: "LOG_FORMAT",
+                    why: "must be json or pretty",
+                })
+            }
         };
         let http_workers = match get("HTTP_WORKERS") {
             None => None,
@@ -174,9 +189,15 @@ impl Settings {
 }
 
 fn is_loopback_http(url: &str) -> bool {
-    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
-        .iter()
-        .any(|p| url.starts_with(p))
+    [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+        "http://[::1]:",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
 }
 
 #[cfg(test)]
@@ -187,11 +208,13 @@ mod tests {
     const APP: &str = "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107";
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let mut env: HashMap<String, String> =
-            [("DATABASE_URL", "postgres://u@localhost/db"), ("FORGE_APP_ID", APP)]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+        let mut env: HashMap<String, String> = [
+            ("DATABASE_URL", "postgres://u@localhost/db"),
+            ("FORGE_APP_ID", APP),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         for (k, v) in pairs {
             env.insert(k.to_string(), v.to_string());
         }
@@ -209,8 +232,14 @@ mod tests {
 
     #[test]
     fn missing_required_variables_are_named() {
-        assert_eq!(settings(&[("DATABASE_URL", "")]).unwrap_err(), SettingsError::Missing("DATABASE_URL"));
-        assert_eq!(settings(&[("FORGE_APP_ID", " ")]).unwrap_err(), SettingsError::Missing("FORGE_APP_ID"));
+        assert_eq!(
+            settings(&[("DATABASE_URL", "")]).unwrap_err(),
+            SettingsError::Missing("DATABASE_URL")
+        );
+        assert_eq!(
+            settings(&[("FORGE_APP_ID", " ")]).unwrap_err(),
+            SettingsError::Missing("FORGE_APP_ID")
+        );
     }
 
     #[test]

@@ -52,16 +52,20 @@ struct TokenQuery {
 
 /// Runs until Ctrl-C.
 pub async fn run(opts: DevOptions) -> Result<(), DevError> {
-    println!("Starting a private PostgreSQL in {} …", opts.data_dir.display());
+    println!(
+        "Starting a private PostgreSQL in {} …",
+        opts.data_dir.display()
+    );
     let data_dir = opts.data_dir.clone();
-    let mut cluster =
-        tokio::task::spawn_blocking(move || -> Result<PrivateCluster, crate::pg_cluster::ClusterError> {
+    let mut cluster = tokio::task::spawn_blocking(
+        move || -> Result<PrivateCluster, crate::pg_cluster::ClusterError> {
             let cluster = PrivateCluster::start(&data_dir, Durability::Persistent)?;
             cluster.ensure_database("linkmap")?;
             Ok(cluster)
-        })
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))??;
+        },
+    )
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))??;
 
     let key = Arc::new(TestKey::generate());
     let jwks = key.jwks_json();
@@ -74,14 +78,22 @@ pub async fn run(opts: DevOptions) -> Result<(), DevError> {
                 "/.well-known/jwks.json",
                 web::get().to(move || {
                     let jwks = jwks.clone();
-                    async move { HttpResponse::Ok().content_type("application/json").body(jwks) }
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(jwks)
+                    }
                 }),
             )
             .route(
                 "/token",
                 web::get().to(move |q: web::Query<TokenQuery>| {
                     let key = Arc::clone(&key);
-                    async move { HttpResponse::Ok().content_type("text/plain").body(mint(&key, &q)) }
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/plain")
+                            .body(mint(&key, &q))
+                    }
                 }),
             )
     })
@@ -113,7 +125,13 @@ pub async fn run(opts: DevOptions) -> Result<(), DevError> {
     };
     let api = format!("http://127.0.0.1:{}", app.port());
     let minter_url = format!("http://127.0.0.1:{minter_port}");
-    let fit = mint(&key, &TokenQuery { principal: None, installation: None });
+    let fit = mint(
+        &key,
+        &TokenQuery {
+            principal: None,
+            installation: None,
+        },
+    );
     println!(
         r#"
 LinkMap is running at {api} (PostgreSQL on 127.0.0.1:{pg}, database `linkmap`).
@@ -141,7 +159,9 @@ Ctrl-C stops everything.
 }
 
 fn mint(key: &TestKey, q: &TokenQuery) -> String {
-    let mut builder = FitBuilder::docs_example().app_id(DEV_APP_ID).lifetime(DEV_TOKEN_LIFETIME);
+    let mut builder = FitBuilder::docs_example()
+        .app_id(DEV_APP_ID)
+        .lifetime(DEV_TOKEN_LIFETIME);
     if let Some(p) = q.principal.as_deref() {
         builder = builder.principal(Some(p));
     }

@@ -7,7 +7,11 @@ use linkmap_server::configuration::{LogFormat, Settings};
 use linkmap_server::{dev, startup::Application, telemetry};
 
 #[derive(Parser)]
-#[command(name = "linkmap-server", version, about = "LinkMap's backend for Forge Remote")]
+#[command(
+    name = "linkmap-server",
+    version,
+    about = "LinkMap's backend for Forge Remote"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,10 @@ const EXIT_BAD_SETTINGS: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("linkmap-server: cannot start the async runtime: {e}");
@@ -55,9 +62,13 @@ fn main() -> ExitCode {
             let migrate_only = matches!(cli.command, Command::Migrate);
             runtime.block_on(async move {
                 if migrate_only {
-                    return linkmap_server::migrate_only(&settings).await.map_err(|e| e.to_string());
+                    return linkmap_server::migrate_only(&settings)
+                        .await
+                        .map_err(|e| e.to_string());
                 }
-                let app = Application::build(settings).await.map_err(|e| error_chain(&e))?;
+                let app = Application::build(settings)
+                    .await
+                    .map_err(|e| error_chain(&e))?;
                 tracing::info!(port = app.port(), "listening");
                 app.run_until_stopped().await.map_err(|e| e.to_string())
             })
@@ -65,7 +76,9 @@ fn main() -> ExitCode {
         Command::Dev { port, data_dir } => {
             telemetry::init(LogFormat::Pretty, std::io::stdout);
             runtime.block_on(async move {
-                dev::run(dev::DevOptions { port, data_dir }).await.map_err(|e| error_chain(&e))
+                dev::run(dev::DevOptions { port, data_dir })
+                    .await
+                    .map_err(|e| error_chain(&e))
             })
         }
     }

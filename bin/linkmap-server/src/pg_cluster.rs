@@ -73,7 +73,8 @@ pub const SUPERUSER: &str = "linkmap";
 impl PrivateCluster {
     /// Starts a throwaway cluster in a fresh temporary folder.
     pub fn start_temporary() -> Result<Self, ClusterError> {
-        let root = std::env::temp_dir().join(format!("linkmap-pg-{}", uuid::Uuid::new_v4().simple()));
+        let root =
+            std::env::temp_dir().join(format!("linkmap-pg-{}", uuid::Uuid::new_v4().simple()));
         Self::start(&root, Durability::Throwaway)
     }
 
@@ -144,8 +145,15 @@ impl PrivateCluster {
         if !out.status.success() {
             let log = self.root.join(format!("{tool}.log"));
             // Best effort: the log only helps a human debug.
-            let _ = std::fs::write(&log, [out.stdout.as_slice(), out.stderr.as_slice()].concat());
-            return Err(ClusterError::Tool { tool, status: out.status.to_string(), log });
+            let _ = std::fs::write(
+                &log,
+                [out.stdout.as_slice(), out.stderr.as_slice()].concat(),
+            );
+            return Err(ClusterError::Tool {
+                tool,
+                status: out.status.to_string(),
+                log,
+            });
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -154,7 +162,12 @@ impl PrivateCluster {
     pub fn ensure_database(&self, name: &str) -> Result<(), ClusterError> {
         let exists = self.run_tool(
             "psql",
-            &["-d", "postgres", "-tAc", &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")],
+            &[
+                "-d",
+                "postgres",
+                "-tAc",
+                &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+            ],
         )?;
         if exists.trim() != "1" {
             self.run_tool("createdb", &[name])?;
@@ -170,7 +183,10 @@ impl PrivateCluster {
         let data = self.data_dir();
         let mode = if self.temporary { "immediate" } else { "fast" };
         let _ = self
-            .command("pg_ctl", &["-D", &data.to_string_lossy(), "-m", mode, "-w", "stop"])
+            .command(
+                "pg_ctl",
+                &["-D", &data.to_string_lossy(), "-m", mode, "-w", "stop"],
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -201,9 +217,16 @@ impl PrivateCluster {
             .stdin(Stdio::null())
             .output()
             .map_err(|source| io_err(&self.root, source))?;
-        let _ = std::fs::write(&log, [out.stdout.as_slice(), out.stderr.as_slice()].concat());
+        let _ = std::fs::write(
+            &log,
+            [out.stdout.as_slice(), out.stderr.as_slice()].concat(),
+        );
         if !out.status.success() {
-            return Err(ClusterError::Tool { tool: "initdb", status: out.status.to_string(), log });
+            return Err(ClusterError::Tool {
+                tool: "initdb",
+                status: out.status.to_string(),
+                log,
+            });
         }
         Ok(())
     }
@@ -223,7 +246,18 @@ impl PrivateCluster {
         let status = self
             .command(
                 "pg_ctl",
-                &["-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &opts, "-w", "-t", "60", "start"],
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-l",
+                    &log.to_string_lossy(),
+                    "-o",
+                    &opts,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
             )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -233,7 +267,11 @@ impl PrivateCluster {
         if status.success() {
             Ok(())
         } else {
-            Err(ClusterError::Tool { tool: "pg_ctl start", status: status.to_string(), log })
+            Err(ClusterError::Tool {
+                tool: "pg_ctl start",
+                status: status.to_string(),
+                log,
+            })
         }
     }
 
@@ -241,8 +279,16 @@ impl PrivateCluster {
     fn spawn_watchdog(&self) {
         let pid = std::process::id();
         let pg_ctl = self.bin.join("pg_ctl");
-        let as_user = if self.run_as_postgres { "runuser -u postgres -- " } else { "" };
-        let cleanup = if self.temporary { format!("; rm -rf '{}'", self.root.display()) } else { String::new() };
+        let as_user = if self.run_as_postgres {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        let cleanup = if self.temporary {
+            format!("; rm -rf '{}'", self.root.display())
+        } else {
+            String::new()
+        };
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {as_user}'{}' -D '{}' -m fast stop >/dev/null 2>&1{cleanup}",
             pg_ctl.display(),
@@ -279,7 +325,10 @@ impl Drop for PrivateCluster {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> ClusterError {
-    ClusterError::Io { path: path.to_path_buf(), source }
+    ClusterError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// `PG_BIN`, then the newest `/usr/lib/postgresql/<v>/bin`, then whatever `initdb` is on `PATH`.
@@ -310,7 +359,9 @@ fn find_bin_dir() -> Option<PathBuf> {
 fn is_root(created: &Path) -> Result<bool, ClusterError> {
     let probe = created.join(".owner-probe");
     std::fs::write(&probe, b"").map_err(|source| io_err(created, source))?;
-    let uid = std::fs::metadata(&probe).map_err(|source| io_err(&probe, source))?.uid();
+    let uid = std::fs::metadata(&probe)
+        .map_err(|source| io_err(&probe, source))?
+        .uid();
     let _ = std::fs::remove_file(&probe);
     Ok(uid == 0)
 }
@@ -342,7 +393,8 @@ fn let_ancestors_traverse(path: &Path) {
         if let Ok(meta) = std::fs::metadata(dir) {
             let mode = meta.permissions().mode();
             if mode & 0o001 == 0 {
-                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o001));
+                let _ =
+                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o001));
             }
         }
     }
@@ -356,7 +408,10 @@ fn free_port() -> std::io::Result<u16> {
 pub async fn wait_until_ready(url: &str, timeout: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if tokio_postgres::connect(url, tokio_postgres::NoTls).await.is_ok() {
+        if tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .is_ok()
+        {
             return true;
         }
         if tokio::time::Instant::now() >= deadline {

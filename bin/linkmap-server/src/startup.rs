@@ -44,7 +44,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,7 +59,10 @@ impl Application {
     }
 
     /// Builds the server with a given key store (tests and embedding).
-    pub async fn build_with_keys(settings: Settings, keys: Arc<dyn KeyStore>) -> Result<Self, StartupError> {
+    pub async fn build_with_keys(
+        settings: Settings,
+        keys: Arc<dyn KeyStore>,
+    ) -> Result<Self, StartupError> {
         let validation = Validation::new(&settings.forge_app_id)
             .and_then(|v| v.leeway(settings.forge_leeway))
             .map_err(|e| StartupError::Auth(e.to_string()))?;
@@ -69,9 +74,14 @@ impl Application {
         let validator = web::Data::new(validator);
 
         let address = format!("{}:{}", settings.bind_address, settings.port);
-        let listener =
-            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -81,7 +91,12 @@ impl Application {
                 .wrap(headers::security_headers())
                 .configure(routes::configure)
                 .default_service(web::to(|| async {
-                    problem::plain_problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such route.")
+                    problem::plain_problem(
+                        StatusCode::NOT_FOUND,
+                        "not-found",
+                        "Not found",
+                        "No such route.",
+                    )
                 }))
         })
         .shutdown_timeout(10);
@@ -90,7 +105,10 @@ impl Application {
         }
         let server = server
             .listen(listener)
-            .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?
+            .map_err(|source| StartupError::Bind {
+                address: format!("port {port}"),
+                source,
+            })?
             .run();
         Ok(Self { port, server })
     }

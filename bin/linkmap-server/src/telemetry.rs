@@ -3,8 +3,8 @@
 //! What may be logged is set in `docs/LOGGING.md`: never tokens, raw account ids, JQL text or Jira content.
 
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::{EnvFilter, Registry};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Registry};
 
 use crate::configuration::LogFormat;
 
@@ -27,7 +27,10 @@ where
             tracing::subscriber::set_global_default(Registry::default().with(filter).with(layer))
         }
         LogFormat::Pretty => {
-            let layer = tracing_subscriber::fmt::layer().compact().with_target(false).with_writer(sink);
+            let layer = tracing_subscriber::fmt::layer()
+                .compact()
+                .with_target(false)
+                .with_writer(sink);
             tracing::subscriber::set_global_default(Registry::default().with(filter).with(layer))
         }
     };

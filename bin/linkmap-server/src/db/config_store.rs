@@ -7,9 +7,9 @@
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Pool};
 use linkmap_core::{
-    ConfigStore, Cursor, DisplaySettings, InsertOutcome, Jql, Layout, LayoutDraft, LayoutId, LayoutName,
-    LayoutSource, LayoutSummary, Owner, PageRequest, QueryDraft, QueryId, QueryName, SavedQuery, StoreError,
-    UpdateOutcome,
+    ConfigStore, Cursor, DisplaySettings, InsertOutcome, Jql, Layout, LayoutDraft, LayoutId,
+    LayoutName, LayoutSource, LayoutSummary, Owner, PageRequest, QueryDraft, QueryId, QueryName,
+    SavedQuery, StoreError, UpdateOutcome,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -57,7 +57,11 @@ struct LayoutBody<'a> {
 }
 
 fn body_of(draft: &LayoutDraft) -> LayoutBody<'_> {
-    LayoutBody { nodes: &draft.nodes, viewport: &draft.viewport, display: &draft.display }
+    LayoutBody {
+        nodes: &draft.nodes,
+        viewport: &draft.viewport,
+        display: &draft.display,
+    }
 }
 
 /// The Postgres implementation of linkmap-core's store.
@@ -82,8 +86,16 @@ const UPSERT_AND_LOCK_ACCOUNT: &str = "INSERT INTO accounts (installation_id, ac
 
 /// Records the owner's account id (first time only) and locks its row until the transaction ends.
 async fn lock_owner(tx: &impl GenericClient, owner: &Owner) -> Result<(), StoreError> {
-    let stmt = tx.prepare_cached(UPSERT_AND_LOCK_ACCOUNT).await.map_err(store_error)?;
-    tx.execute(&stmt, &[&owner.installation.as_str(), &owner.account.as_str()]).await.map_err(store_error)?;
+    let stmt = tx
+        .prepare_cached(UPSERT_AND_LOCK_ACCOUNT)
+        .await
+        .map_err(store_error)?;
+    tx.execute(
+        &stmt,
+        &[&owner.installation.as_str(), &owner.account.as_str()],
+    )
+    .await
+    .map_err(store_error)?;
     Ok(())
 }
 
@@ -96,11 +108,14 @@ fn corrupt(what: &str) -> StoreError {
 }
 
 fn summary_from_row(row: &Row) -> Result<LayoutSummary, StoreError> {
-    let source: Json<LayoutSource> = row.try_get("source").map_err(|_| corrupt("layout source"))?;
+    let source: Json<LayoutSource> = row
+        .try_get("source")
+        .map_err(|_| corrupt("layout source"))?;
     let node_count: i32 = row.try_get("node_count").map_err(store_error)?;
     Ok(LayoutSummary {
         id: LayoutId(row.try_get("id").map_err(store_error)?),
-        name: LayoutName::parse(row.try_get("name").map_err(store_error)?).map_err(|_| corrupt("layout name"))?,
+        name: LayoutName::parse(row.try_get("name").map_err(store_error)?)
+            .map_err(|_| corrupt("layout name"))?,
         source: source.0,
         node_count: usize::try_from(node_count).map_err(|_| corrupt("node count"))?,
         version: row.try_get("version").map_err(store_error)?,
@@ -116,7 +131,8 @@ fn layout_from_row(row: &Row) -> Result<Layout, StoreError> {
         row.try_get("name").map_err(store_error)?,
         &source,
         body.get("nodes").ok_or_else(|| corrupt("layout nodes"))?,
-        body.get("viewport").ok_or_else(|| corrupt("layout viewport"))?,
+        body.get("viewport")
+            .ok_or_else(|| corrupt("layout viewport"))?,
         body.get("display"),
     )?;
     Ok(Layout {
@@ -131,8 +147,10 @@ fn layout_from_row(row: &Row) -> Result<Layout, StoreError> {
 fn query_from_row(row: &Row) -> Result<SavedQuery, StoreError> {
     Ok(SavedQuery {
         id: QueryId(row.try_get("id").map_err(store_error)?),
-        name: QueryName::parse(row.try_get("name").map_err(store_error)?).map_err(|_| corrupt("query name"))?,
-        jql: Jql::parse(row.try_get("jql").map_err(store_error)?).map_err(|_| corrupt("query jql"))?,
+        name: QueryName::parse(row.try_get("name").map_err(store_error)?)
+            .map_err(|_| corrupt("query name"))?,
+        jql: Jql::parse(row.try_get("jql").map_err(store_error)?)
+            .map_err(|_| corrupt("query jql"))?,
         version: row.try_get("version").map_err(store_error)?,
         created_at: row.try_get("created_at").map_err(store_error)?,
         updated_at: row.try_get("updated_at").map_err(store_error)?,
@@ -158,7 +176,10 @@ async fn list_rows(
                  ORDER BY updated_at DESC, id DESC LIMIT $3"
             );
             let stmt = client.prepare_cached(&sql).await.map_err(store_error)?;
-            client.query(&stmt, &[&inst, &acct, &limit]).await.map_err(store_error)
+            client
+                .query(&stmt, &[&inst, &acct, &limit])
+                .await
+                .map_err(store_error)
         }
         Some(Cursor { updated_at, id, .. }) => {
             let sql = format!(
@@ -166,7 +187,10 @@ async fn list_rows(
                  AND (updated_at, id) < ($3, $4) ORDER BY updated_at DESC, id DESC LIMIT $5"
             );
             let stmt = client.prepare_cached(&sql).await.map_err(store_error)?;
-            client.query(&stmt, &[&inst, &acct, updated_at, id, &limit]).await.map_err(store_error)
+            client
+                .query(&stmt, &[&inst, &acct, updated_at, id, &limit])
+                .await
+                .map_err(store_error)
         }
     }
 }
@@ -182,15 +206,22 @@ async fn miss_outcome<T>(
     owner: &Owner,
     id: Uuid,
 ) -> Result<UpdateOutcome<T>, StoreError> {
-    let sql = format!("SELECT version FROM {table} WHERE id = $1 AND installation_id = $2 AND account_id = $3");
+    let sql = format!(
+        "SELECT version FROM {table} WHERE id = $1 AND installation_id = $2 AND account_id = $3"
+    );
     let stmt = client.prepare_cached(&sql).await.map_err(store_error)?;
     let row = client
-        .query_opt(&stmt, &[&id, &owner.installation.as_str(), &owner.account.as_str()])
+        .query_opt(
+            &stmt,
+            &[&id, &owner.installation.as_str(), &owner.account.as_str()],
+        )
         .await
         .map_err(store_error)?;
     Ok(match row {
         None => UpdateOutcome::NotFound,
-        Some(r) => UpdateOutcome::VersionConflict { current: r.try_get(0).map_err(store_error)? },
+        Some(r) => UpdateOutcome::VersionConflict {
+            current: r.try_get(0).map_err(store_error)?,
+        },
     })
 }
 
@@ -200,10 +231,14 @@ async fn delete_row(
     owner: &Owner,
     id: Uuid,
 ) -> Result<bool, StoreError> {
-    let sql = format!("DELETE FROM {table} WHERE id = $1 AND installation_id = $2 AND account_id = $3");
+    let sql =
+        format!("DELETE FROM {table} WHERE id = $1 AND installation_id = $2 AND account_id = $3");
     let stmt = client.prepare_cached(&sql).await.map_err(store_error)?;
     let n = client
-        .execute(&stmt, &[&id, &owner.installation.as_str(), &owner.account.as_str()])
+        .execute(
+            &stmt,
+            &[&id, &owner.installation.as_str(), &owner.account.as_str()],
+        )
         .await
         .map_err(store_error)?;
     Ok(n == 1)
@@ -211,7 +246,11 @@ async fn delete_row(
 
 #[async_trait]
 impl ConfigStore for PgConfigStore {
-    async fn list_layouts(&self, owner: &Owner, page: &PageRequest) -> Result<Vec<LayoutSummary>, StoreError> {
+    async fn list_layouts(
+        &self,
+        owner: &Owner,
+        page: &PageRequest,
+    ) -> Result<Vec<LayoutSummary>, StoreError> {
         let client = self.client().await?;
         let rows = list_rows(&client, SUMMARY_COLUMNS, "layouts", owner, page).await?;
         rows.iter().map(summary_from_row).collect()
@@ -226,13 +265,21 @@ impl ConfigStore for PgConfigStore {
             .await
             .map_err(store_error)?;
         let row = client
-            .query_opt(&stmt, &[&id.0, &owner.installation.as_str(), &owner.account.as_str()])
+            .query_opt(
+                &stmt,
+                &[&id.0, &owner.installation.as_str(), &owner.account.as_str()],
+            )
             .await
             .map_err(store_error)?;
         row.as_ref().map(layout_from_row).transpose()
     }
 
-    async fn insert_layout(&self, owner: &Owner, layout: &Layout, quota: u32) -> Result<InsertOutcome, StoreError> {
+    async fn insert_layout(
+        &self,
+        owner: &Owner,
+        layout: &Layout,
+        quota: u32,
+    ) -> Result<InsertOutcome, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(store_error)?;
         lock_owner(&tx, owner).await?;
@@ -245,7 +292,8 @@ impl ConfigStore for PgConfigStore {
             )
             .await
             .map_err(store_error)?;
-        let node_count = i32::try_from(layout.draft.nodes.len()).map_err(|_| corrupt("node count"))?;
+        let node_count =
+            i32::try_from(layout.draft.nodes.len()).map_err(|_| corrupt("node count"))?;
         let inserted = tx
             .execute(
                 &stmt,
@@ -326,13 +374,21 @@ impl ConfigStore for PgConfigStore {
         delete_row(&client, "layouts", owner, id.0).await
     }
 
-    async fn list_queries(&self, owner: &Owner, page: &PageRequest) -> Result<Vec<SavedQuery>, StoreError> {
+    async fn list_queries(
+        &self,
+        owner: &Owner,
+        page: &PageRequest,
+    ) -> Result<Vec<SavedQuery>, StoreError> {
         let client = self.client().await?;
         let rows = list_rows(&client, QUERY_COLUMNS, "saved_queries", owner, page).await?;
         rows.iter().map(query_from_row).collect()
     }
 
-    async fn get_query(&self, owner: &Owner, id: QueryId) -> Result<Option<SavedQuery>, StoreError> {
+    async fn get_query(
+        &self,
+        owner: &Owner,
+        id: QueryId,
+    ) -> Result<Option<SavedQuery>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
@@ -341,13 +397,21 @@ impl ConfigStore for PgConfigStore {
             .await
             .map_err(store_error)?;
         let row = client
-            .query_opt(&stmt, &[&id.0, &owner.installation.as_str(), &owner.account.as_str()])
+            .query_opt(
+                &stmt,
+                &[&id.0, &owner.installation.as_str(), &owner.account.as_str()],
+            )
             .await
             .map_err(store_error)?;
         row.as_ref().map(query_from_row).transpose()
     }
 
-    async fn insert_query(&self, owner: &Owner, query: &SavedQuery, quota: u32) -> Result<InsertOutcome, StoreError> {
+    async fn insert_query(
+        &self,
+        owner: &Owner,
+        query: &SavedQuery,
+        quota: u32,
+    ) -> Result<InsertOutcome, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(store_error)?;
         lock_owner(&tx, owner).await?;
@@ -440,7 +504,10 @@ impl ConfigStore for PgConfigStore {
             .await
             .map_err(store_error)?;
         let row = client
-            .query_opt(&stmt, &[&owner.installation.as_str(), &owner.account.as_str()])
+            .query_opt(
+                &stmt,
+                &[&owner.installation.as_str(), &owner.account.as_str()],
+            )
             .await
             .map_err(store_error)?;
         match row {
@@ -471,7 +538,12 @@ impl ConfigStore for PgConfigStore {
             .map_err(store_error)?;
         tx.execute(
             &stmt,
-            &[&owner.installation.as_str(), &owner.account.as_str(), &settings.to_document(), &now],
+            &[
+                &owner.installation.as_str(),
+                &owner.account.as_str(),
+                &settings.to_document(),
+                &now,
+            ],
         )
         .await
         .map_err(store_error)?;

@@ -36,7 +36,10 @@ pub struct InstallationRegistry {
 impl InstallationRegistry {
     /// A registry writing through `pool`.
     pub fn new(pool: Pool) -> Self {
-        Self { pool, known: RwLock::new(HashMap::new()) }
+        Self {
+            pool,
+            known: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Records the installation unless this instance already did so with the same data (no query then).
@@ -61,7 +64,10 @@ impl InstallationRegistry {
             .await
             .map_err(store_error)?;
         client
-            .execute(&stmt, &[&reg.installation_id, &reg.cloud_id, &reg.api_base_url])
+            .execute(
+                &stmt,
+                &[&reg.installation_id, &reg.cloud_id, &reg.api_base_url],
+            )
             .await
             .map_err(store_error)?;
         self.remember(reg);
@@ -88,7 +94,10 @@ impl InstallationRegistry {
             if known.len() >= MAX_REMEMBERED {
                 known.clear();
             }
-            known.insert(reg.installation_id.clone(), (reg.cloud_id.clone(), reg.api_base_url.clone()));
+            known.insert(
+                reg.installation_id.clone(),
+                (reg.cloud_id.clone(), reg.api_base_url.clone()),
+            );
         }
     }
 }

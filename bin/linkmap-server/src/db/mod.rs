@@ -37,8 +37,13 @@ pub fn build_pool(url: &str, size: usize) -> Result<Pool, DbSetupError> {
     let pg_config: tokio_postgres::Config = url.parse().map_err(|_| DbSetupError::BadUrl)?;
     // `Fast` recycling skips a test query per checkout: a broken connection surfaces as an error on its next
     // statement, and the pool drops it; that saves a round trip on every request.
-    let manager =
-        Manager::from_config(pg_config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(
+        pg_config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
     Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)
@@ -59,10 +64,13 @@ pub async fn migrate(pool: &Pool) -> Result<(), DbSetupError> {
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(|e| DbSetupError::Connect(e.into()))?;
-    let result = embedded::migrations::runner().run_async(&mut **client).await;
+    let result = embedded::migrations::runner()
+        .run_async(&mut **client)
+        .await;
     // Unlock even when the migration failed; the session ending would release it too.
-    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await;
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await;
     result.map_err(DbSetupError::Migrate)?;
     Ok(())
 }
-

@@ -132,12 +132,28 @@ impl ResponseError for ApiError {
         let (slug, title, detail) = self.parts();
         let type_ = format!("https://linkmap.example/problems/{slug}");
         let errors = match self {
-            Self::Invalid(errors) => {
-                Some(errors.errors().iter().map(|e| FieldProblem { field: &e.field, message: e.message }).collect())
-            }
+            Self::Invalid(errors) => Some(
+                errors
+                    .errors()
+                    .iter()
+                    .map(|e| FieldProblem {
+                        field: &e.field,
+                        message: e.message,
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
-        problem_response(status, &Problem { type_: &type_, title, status: status.as_u16(), detail, errors })
+        problem_response(
+            status,
+            &Problem {
+                type_: &type_,
+                title,
+                status: status.as_u16(),
+                detail,
+                errors,
+            },
+        )
     }
 }
 
@@ -145,7 +161,10 @@ fn problem_response(status: StatusCode, problem: &Problem<'_>) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        resp.insert_header((header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS)));
+        resp.insert_header((
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        ));
     }
     // Serialising this struct cannot fail (strings and numbers only); an empty body would still be a valid status.
     resp.body(serde_json::to_vec(problem).unwrap_or_default())
@@ -156,7 +175,13 @@ pub fn plain_problem(status: StatusCode, slug: &str, title: &str, detail: &str) 
     let type_ = format!("https://linkmap.example/problems/{slug}");
     problem_response(
         status,
-        &Problem { type_: &type_, title, status: status.as_u16(), detail: detail.to_owned(), errors: None },
+        &Problem {
+            type_: &type_,
+            title,
+            status: status.as_u16(),
+            detail: detail.to_owned(),
+            errors: None,
+        },
     )
 }
 

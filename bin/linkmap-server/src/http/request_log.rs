@@ -28,8 +28,15 @@ pub async fn log_requests(
     let trace_id = b3_id(&req, "x-b3-traceid");
     let span_id = b3_id(&req, "x-b3-spanid");
     let method = req.method().clone();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    let span = tracing::info_span!("request", request_id, trace_id = trace_id.as_deref(), span_id = span_id.as_deref());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "request",
+        request_id,
+        trace_id = trace_id.as_deref(),
+        span_id = span_id.as_deref()
+    );
     let result = next.call(req).instrument(span.clone()).await;
     let _entered = span.enter();
     let latency_us = started.elapsed().as_micros() as u64;
@@ -56,5 +63,6 @@ pub async fn log_requests(
 /// A trace/span id only if it has the documented form (16 or 32 hex digits): header values are attacker-controlled.
 fn b3_id(req: &ServiceRequest, name: &str) -> Option<String> {
     let v = req.headers().get(name)?.to_str().ok()?;
-    ((v.len() == 16 || v.len() == 32) && v.bytes().all(|b| b.is_ascii_hexdigit())).then(|| v.to_owned())
+    ((v.len() == 16 || v.len() == 32) && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| v.to_owned())
 }

@@ -31,8 +31,13 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let invocation = invocation.await?;
             let caller = Caller::from_invocation(&invocation)?;
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            state.registry.ensure(&caller.registration).await.map_err(ApiError::from)?;
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            state
+                .registry
+                .ensure(&caller.registration)
+                .await
+                .map_err(ApiError::from)?;
             Ok(caller)
         })
     }
@@ -43,12 +48,12 @@ impl Caller {
     pub fn from_invocation(invocation: &ForgeInvocation) -> Result<Self, ApiError> {
         let claims = &invocation.claims;
         // Triggers and backend calls carry no principal: they cannot act on a user's records.
-        let principal = claims
-            .principal
-            .as_deref()
-            .ok_or(ApiError::Forbidden("This route needs a user; the invocation has no principal."))?;
-        let account = AccountId::parse(principal)
-            .map_err(|_| ApiError::Forbidden("The invocation's user cannot hold data (anonymous or malformed)."))?;
+        let principal = claims.principal.as_deref().ok_or(ApiError::Forbidden(
+            "This route needs a user; the invocation has no principal.",
+        ))?;
+        let account = AccountId::parse(principal).map_err(|_| {
+            ApiError::Forbidden("The invocation's user cannot hold data (anonymous or malformed).")
+        })?;
         let installation = InstallationId::parse(&claims.app.installation_id)
             .map_err(|_| ApiError::Forbidden("The invocation's installation id is malformed."))?;
         let cloud_id = claims
@@ -56,13 +61,20 @@ impl Caller {
             .as_ref()
             .and_then(|c| c.cloud_id.clone())
             .or_else(|| {
-                claims.app.installation.as_ref().and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.clone()))
+                claims
+                    .app
+                    .installation
+                    .as_ref()
+                    .and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.clone()))
             });
         let registration = Registration {
             installation_id: installation.as_str().to_owned(),
             cloud_id,
             api_base_url: claims.app.api_base_url.clone(),
         };
-        Ok(Self { owner: Owner::new(installation, account), registration })
+        Ok(Self {
+            owner: Owner::new(installation, account),
+            registration,
+        })
     }
 }

@@ -13,7 +13,14 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let client = state.pool.get().await.map_err(|e| ApiError::Unavailable(Box::new(e)))?;
-    client.simple_query("SELECT 1").await.map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    client
+        .simple_query("SELECT 1")
+        .await
+        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

@@ -22,7 +22,11 @@ pub async fn list(
 }
 
 /// `POST /layouts`.
-pub async fn create(caller: Caller, state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let draft = LayoutDraft::from_json(&body.0)?;
     state.registry.upsert(&caller.registration).await?;
     let layout = state.config.create_layout(&caller.owner, draft).await?;
@@ -32,7 +36,11 @@ pub async fn create(caller: Caller, state: web::Data<AppState>, body: JsonBody) 
 }
 
 /// `GET /layouts/{id}`.
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let layout = state.config.get_layout(&caller.owner, id).await?;
     Ok(HttpResponse::Ok().json(layout))
@@ -47,7 +55,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let update = LayoutUpdate::from_json(&body.0)?;
-    let layout = state.config.update_layout(&caller.owner, id, update.draft, update.version).await?;
+    let layout = state
+        .config
+        .update_layout(&caller.owner, id, update.draft, update.version)
+        .await?;
     Ok(HttpResponse::Ok().json(layout))
 }
 

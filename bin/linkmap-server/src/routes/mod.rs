@@ -65,6 +65,11 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-fn page_request(q: &PageQuery) -> Result<linkmap_core::PageRequest, crate::http::problem::ApiError> {
-    Ok(linkmap_core::PageRequest::from_query(q.limit.as_deref(), q.cursor.as_deref())?)
+fn page_request(
+    q: &PageQuery,
+) -> Result<linkmap_core::PageRequest, crate::http::problem::ApiError> {
+    Ok(linkmap_core::PageRequest::from_query(
+        q.limit.as_deref(),
+        q.cursor.as_deref(),
+    )?)
 }

@@ -22,7 +22,11 @@ pub async fn list(
 }
 
 /// `POST /queries`.
-pub async fn create(caller: Caller, state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let draft = QueryDraft::from_json(&body.0)?;
     state.registry.upsert(&caller.registration).await?;
     let query = state.config.create_query(&caller.owner, draft).await?;
@@ -32,7 +36,11 @@ pub async fn create(caller: Caller, state: web::Data<AppState>, body: JsonBody) 
 }
 
 /// `GET /queries/{id}`.
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     Ok(HttpResponse::Ok().json(state.config.get_query(&caller.owner, id).await?))
 }
@@ -46,7 +54,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let update = QueryUpdate::from_json(&body.0)?;
-    let query = state.config.update_query(&caller.owner, id, update.draft, update.version).await?;
+    let query = state
+        .config
+        .update_query(&caller.owner, id, update.draft, update.version)
+        .await?;
     Ok(HttpResponse::Ok().json(query))
 }
 

@@ -14,7 +14,11 @@ pub async fn get(caller: Caller, state: web::Data<AppState>) -> Result<HttpRespo
 }
 
 /// `PUT /settings`: a full replace.
-pub async fn put(caller: Caller, state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn put(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let settings = DisplaySettings::from_json(&body.0)?;
     state.registry.upsert(&caller.registration).await?;
     Ok(HttpResponse::Ok().json(state.config.put_settings(&caller.owner, settings).await?))
