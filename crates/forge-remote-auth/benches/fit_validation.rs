@@ -24,7 +24,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use criterion::Criterion;
 use forge_remote_auth::{
-    dangerous, FitValidator, HttpKeyStore, HttpKeyStoreConfig, StaticKeyStore, Validation, VerifyingKey,
+    dangerous, FitValidator, HttpKeyStore, HttpKeyStoreConfig, StaticKeyStore, Validation,
+    VerifyingKey,
 };
 use josekit::jws::{JwsVerifier, RS256};
 use openssl::hash::MessageDigest;
@@ -56,7 +57,10 @@ fn setup() -> Setup {
     let jwks = serde_json::json!({ "keys": [jwk.clone()] }).to_string();
 
     // The docs example with times that stay valid for the whole run.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let mut payload: serde_json::Value = serde_json::from_str(DOCS_PAYLOAD).unwrap();
     payload["iat"] = now.into();
     payload["nbf"] = now.into();
@@ -64,12 +68,19 @@ fn setup() -> Setup {
     let header = r#"{"alg":"RS256","typ":"JWT","kid":"bench-key"}"#;
     let signing_input = format!("{}.{}", B64.encode(header), B64.encode(payload.to_string()));
     let mut signer = Signer::new(MessageDigest::sha256(), &private).unwrap();
-    let signature = signer.sign_oneshot_to_vec(signing_input.as_bytes()).unwrap();
+    let signature = signer
+        .sign_oneshot_to_vec(signing_input.as_bytes())
+        .unwrap();
     let token = format!("{signing_input}.{}", B64.encode(&signature));
 
-    let validation = Validation::new(APP_ID).unwrap().max_lifetime(Duration::from_secs(3600)).unwrap();
+    let validation = Validation::new(APP_ID)
+        .unwrap()
+        .max_lifetime(Duration::from_secs(3600))
+        .unwrap();
     let store = StaticKeyStore::from_jwks_json(&jwks).unwrap();
-    let josekit = RS256.verifier_from_jwk(&josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap()).unwrap();
+    let josekit = RS256
+        .verifier_from_jwk(&josekit::jwk::Jwk::from_map(jwk.as_object().unwrap().clone()).unwrap())
+        .unwrap();
     let pkey = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
     Setup {
         key: VerifyingKey::from_rsa_components("bench-key", &n, &e).unwrap(),
@@ -94,21 +105,42 @@ fn now_or_never<F: Future>(f: F) -> F::Output {
 
 fn evp_verify(s: &Setup) -> bool {
     let mut v = Verifier::new(MessageDigest::sha256(), &s.pkey).unwrap();
-    v.verify_oneshot(&s.signature, s.signing_input.as_bytes()).unwrap()
+    v.verify_oneshot(&s.signature, s.signing_input.as_bytes())
+        .unwrap()
 }
 
 fn main() {
     let s = setup();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let _guard = rt.enter();
     let server = rt.block_on(MockServer::start());
-    rt.block_on(Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_raw(s.jwks.clone(), "application/json")).mount(&server));
-    let http_store = HttpKeyStore::new(HttpKeyStoreConfig::new(format!("{}/jwks.json", server.uri()))).unwrap();
+    rt.block_on(
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(s.jwks.clone(), "application/json"),
+            )
+            .mount(&server),
+    );
+    let http_store = HttpKeyStore::new(HttpKeyStoreConfig::new(format!(
+        "{}/jwks.json",
+        server.uri()
+    )))
+    .unwrap();
     rt.block_on(http_store.prefetch()).unwrap();
-    let http_validator = FitValidator::new(s.static_validator.validation().clone(), Arc::new(http_store));
+    let http_validator = FitValidator::new(
+        s.static_validator.validation().clone(),
+        Arc::new(http_store),
+    );
 
     // Everything agrees before anything is timed.
-    assert!(s.josekit.verify(s.signing_input.as_bytes(), &s.signature).is_ok());
+    assert!(s
+        .josekit
+        .verify(s.signing_input.as_bytes(), &s.signature)
+        .is_ok());
     assert!(evp_verify(&s));
     assert!(s.key.verify_rs256(s.signing_input.as_bytes(), &s.signature));
     now_or_never(s.static_validator.validate(&s.token)).unwrap();
@@ -118,11 +150,25 @@ fn main() {
     {
         let mut g = c.benchmark_group("fit_validation");
         g.bench_function("bare_rs256_verify_josekit", |b| {
-            b.iter(|| s.josekit.verify(black_box(s.signing_input.as_bytes()), black_box(&s.signature)).is_ok())
+            b.iter(|| {
+                s.josekit
+                    .verify(
+                        black_box(s.signing_input.as_bytes()),
+                        black_box(&s.signature),
+                    )
+                    .is_ok()
+            })
         });
-        g.bench_function("bare_rs256_verify_openssl_evp", |b| b.iter(|| evp_verify(black_box(&s))));
+        g.bench_function("bare_rs256_verify_openssl_evp", |b| {
+            b.iter(|| evp_verify(black_box(&s)))
+        });
         g.bench_function("rs256_verify_crate_primitive", |b| {
-            b.iter(|| s.key.verify_rs256(black_box(s.signing_input.as_bytes()), black_box(&s.signature)))
+            b.iter(|| {
+                s.key.verify_rs256(
+                    black_box(s.signing_input.as_bytes()),
+                    black_box(&s.signature),
+                )
+            })
         });
         g.bench_function("full_validation_static_store", |b| {
             b.iter(|| now_or_never(s.static_validator.validate(black_box(&s.token))).is_ok())
@@ -147,14 +193,25 @@ fn main() {
     };
     let (mut base, mut prim, mut full) = (f64::MAX, f64::MAX, f64::MAX);
     for _ in 0..5 {
-        base = base.min(time(&|| s.josekit.verify(s.signing_input.as_bytes(), &s.signature).is_ok()));
-        prim = prim.min(time(&|| s.key.verify_rs256(s.signing_input.as_bytes(), &s.signature)));
-        full = full.min(time(&|| now_or_never(http_validator.validate(&s.token)).is_ok()));
+        base = base.min(time(&|| {
+            s.josekit
+                .verify(s.signing_input.as_bytes(), &s.signature)
+                .is_ok()
+        }));
+        prim = prim.min(time(&|| {
+            s.key.verify_rs256(s.signing_input.as_bytes(), &s.signature)
+        }));
+        full = full.min(time(&|| {
+            now_or_never(http_validator.validate(&s.token)).is_ok()
+        }));
     }
     println!("\nsummary (best of 5 interleaved rounds of 2000):");
     println!("  bare RS256 verify (josekit):        {base:7.2} µs");
     println!("  RS256 verify (crate primitive):     {prim:7.2} µs");
     println!("  full validation (warm HTTP store):  {full:7.2} µs");
-    println!("  full / bare josekit verify:         {:7.3}x  (target <= 1.15x)", full / base);
+    println!(
+        "  full / bare josekit verify:         {:7.3}x  (target <= 1.15x)",
+        full / base
+    );
     println!("  full / crate primitive verify:      {:7.3}x", full / prim);
 }

@@ -32,8 +32,8 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use crate::claims::InvocationClaims;
 use crate::error::Error;
 use crate::tokens::{
-    AppSystemToken, AppUserToken, TraceIds, AUTHORIZATION_HEADER, SPAN_ID_HEADER, SYSTEM_TOKEN_HEADER,
-    TRACE_ID_HEADER, USER_TOKEN_HEADER,
+    AppSystemToken, AppUserToken, TraceIds, AUTHORIZATION_HEADER, SPAN_ID_HEADER,
+    SYSTEM_TOKEN_HEADER, TRACE_ID_HEADER, USER_TOKEN_HEADER,
 };
 use crate::validator::FitValidator;
 
@@ -73,7 +73,9 @@ pub struct AuthRejection {
 impl AuthRejection {
     /// A rejection for `reason` (401, or 503 when [`Error::is_unavailable`]).
     pub fn new(reason: Error) -> Self {
-        AuthRejection { reason: Some(reason) }
+        AuthRejection {
+            reason: Some(reason),
+        }
     }
 
     /// No [`FitValidator`] is registered in the app data: a server bug (500).
@@ -121,10 +123,14 @@ impl ResponseError for AuthRejection {
         let status = self.status_code();
         let (title, detail) = match status {
             StatusCode::UNAUTHORIZED => ("Unauthorized", "The request could not be authenticated."),
-            StatusCode::SERVICE_UNAVAILABLE => {
-                ("Service Unavailable", "The request could not be authenticated right now; retry later.")
-            }
-            _ => ("Internal Server Error", "The server is not configured to authenticate Forge requests."),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Service Unavailable",
+                "The request could not be authenticated right now; retry later.",
+            ),
+            _ => (
+                "Internal Server Error",
+                "The server is not configured to authenticate Forge requests.",
+            ),
         };
         let body = serde_json::json!({
             "type": "about:blank",
@@ -160,7 +166,9 @@ fn validator(req: &HttpRequest) -> Option<FitValidator> {
 /// The single value of `name`: `Ok(None)` when absent; `bad` when sent twice or not visible ASCII.
 fn single_header(req: &HttpRequest, name: &str, bad: Error) -> Result<Option<String>, Error> {
     let mut values = req.headers().get_all(name);
-    let Some(first) = values.next() else { return Ok(None) };
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
     if values.next().is_some() {
         return Err(bad);
     }
@@ -186,12 +194,20 @@ struct Gathered {
 fn gather(req: &HttpRequest) -> Result<Gathered, Error> {
     let authorization = single_header(req, AUTHORIZATION_HEADER, Error::MalformedAuthorization)?
         .ok_or(Error::MalformedAuthorization)?;
-    let system_token = single_header(req, SYSTEM_TOKEN_HEADER, Error::InvalidAppToken(SYSTEM_TOKEN_HEADER))?
-        .map(|v| AppSystemToken::from_header_value(&v))
-        .transpose()?;
-    let user_token = single_header(req, USER_TOKEN_HEADER, Error::InvalidAppToken(USER_TOKEN_HEADER))?
-        .map(|v| AppUserToken::from_header_value(&v))
-        .transpose()?;
+    let system_token = single_header(
+        req,
+        SYSTEM_TOKEN_HEADER,
+        Error::InvalidAppToken(SYSTEM_TOKEN_HEADER),
+    )?
+    .map(|v| AppSystemToken::from_header_value(&v))
+    .transpose()?;
+    let user_token = single_header(
+        req,
+        USER_TOKEN_HEADER,
+        Error::InvalidAppToken(USER_TOKEN_HEADER),
+    )?
+    .map(|v| AppUserToken::from_header_value(&v))
+    .transpose()?;
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     let trace = match TraceIds::parse(header(TRACE_ID_HEADER), header(SPAN_ID_HEADER)) {
         Ok(t) => Some(t),
@@ -200,7 +216,12 @@ fn gather(req: &HttpRequest) -> Result<Gathered, Error> {
             None
         }
     };
-    Ok(Gathered { authorization, system_token, user_token, trace })
+    Ok(Gathered {
+        authorization,
+        system_token,
+        user_token,
+        trace,
+    })
 }
 
 impl FromRequest for ForgeInvocation {
@@ -209,18 +230,23 @@ impl FromRequest for ForgeInvocation {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(validator) = validator(req) else {
-            tracing::error!("no FitValidator in the actix-web app data: register web::Data<FitValidator>");
+            tracing::error!(
+                "no FitValidator in the actix-web app data: register web::Data<FitValidator>"
+            );
             return Box::pin(std::future::ready(Err(AuthRejection::missing_validator())));
         };
         let gathered = gather(req);
         Box::pin(async move {
             let result = match gathered {
-                Ok(g) => validator.validate_authorization(&g.authorization).await.map(|claims| ForgeInvocation {
-                    claims,
-                    system_token: g.system_token,
-                    user_token: g.user_token,
-                    trace: g.trace,
-                }),
+                Ok(g) => validator
+                    .validate_authorization(&g.authorization)
+                    .await
+                    .map(|claims| ForgeInvocation {
+                        claims,
+                        system_token: g.system_token,
+                        user_token: g.user_token,
+                        trace: g.trace,
+                    }),
                 Err(e) => Err(e),
             };
             result.map_err(|e| {

@@ -57,12 +57,15 @@ impl fmt::Debug for InvocationClaims {
 impl InvocationClaims {
     /// The site's cloud id from `context.cloudId`, falling back to the first installation context that has one.
     pub fn cloud_id(&self) -> Option<&str> {
-        self.context.as_ref().and_then(|c| c.cloud_id.as_deref()).or_else(|| {
-            self.app
-                .installation
-                .as_ref()
-                .and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.as_deref()))
-        })
+        self.context
+            .as_ref()
+            .and_then(|c| c.cloud_id.as_deref())
+            .or_else(|| {
+                self.app
+                    .installation
+                    .as_ref()
+                    .and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.as_deref()))
+            })
     }
 }
 

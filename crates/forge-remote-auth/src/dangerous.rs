@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::validation::DEFAULT_MAX_TOKEN_BYTES;
 
 /// Decodes a FIT's claims with all the structural checks (size cap of
-/// [`DEFAULT_MAX_TOKEN_BYTES`](crate::DEFAULT_MAX_TOKEN_BYTES), framing, canonical base64url, strict JSON, the
+/// [`DEFAULT_MAX_TOKEN_BYTES`], framing, canonical base64url, strict JSON, the
 /// `alg`/`crit`/`kid` header rules, claim types, `icLabel` syntax) but **without checking the signature or any
 /// claim value** (issuer, audience, times, `apiBaseUrl`).
 pub fn insecure_decode_claims(token: &str) -> Result<InvocationClaims, Error> {

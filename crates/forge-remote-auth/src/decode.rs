@@ -22,7 +22,8 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::claims::{
-    App, Environment, Installation, InstallationContext, InvocationClaims, InvocationContext, License, Module,
+    App, Environment, Installation, InstallationContext, InvocationClaims, InvocationContext,
+    License, Module,
 };
 use crate::error::{Error, TokenPart};
 use crate::validation::MAX_JSON_DEPTH;
@@ -38,7 +39,10 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn new(part: TokenPart) -> Self {
-        Ctx { part, err: RefCell::new(None) }
+        Ctx {
+            part,
+            err: RefCell::new(None),
+        }
     }
 
     /// Records `e` unless an earlier (inner) failure is already recorded, and returns a placeholder serde error.
@@ -78,14 +82,19 @@ impl Ctx {
 fn run<'de, T>(
     bytes: &'de [u8],
     part: TokenPart,
-    f: impl FnOnce(&Ctx, &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, serde_json::Error>,
+    f: impl FnOnce(
+        &Ctx,
+        &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+    ) -> Result<T, serde_json::Error>,
 ) -> Result<T, Error> {
     let ctx = Ctx::new(part);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result = f(&ctx, &mut de).and_then(|v| de.end().map(|()| v));
     result.map_err(|e| match e.classify() {
         // A syntax error can pass through a field's seed, which records "wrong type" for it: syntax wins.
-        serde_json::error::Category::Data => ctx.err.into_inner().unwrap_or(Error::InvalidJson(part)),
+        serde_json::error::Category::Data => {
+            ctx.err.into_inner().unwrap_or(Error::InvalidJson(part))
+        }
         _ => Error::InvalidJson(part),
     })
 }
@@ -104,7 +113,10 @@ const LINEAR_MAX: usize = 16;
 
 impl<'de> SeenNames<'de> {
     fn new() -> Self {
-        SeenNames { small: Vec::new(), large: None }
+        SeenNames {
+            small: Vec::new(),
+            large: None,
+        }
     }
 
     /// `false` when `name` was already seen.
@@ -112,7 +124,7 @@ impl<'de> SeenNames<'de> {
         if let Some(set) = &mut self.large {
             return set.insert(name);
         }
-        if self.small.iter().any(|n| *n == name) {
+        if self.small.contains(&name) {
             return false;
         }
         if self.small.len() < LINEAR_MAX {
@@ -178,7 +190,10 @@ fn visit_object<'de, A: MapAccess<'de>>(
             if !seen_unknown.get_or_insert_with(SeenNames::new).insert(name) {
                 return Err(ctx.fail(ctx.duplicate()));
             }
-            map.next_value_seed(Ignore { ctx, depth: depth + 1 })?;
+            map.next_value_seed(Ignore {
+                ctx,
+                depth: depth + 1,
+            })?;
         }
     }
     Ok(())
@@ -226,7 +241,13 @@ impl<'de> Visitor<'de> for Ignore<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.ctx.check_depth(self.depth)?;
-        while seq.next_element_seed(Ignore { ctx: self.ctx, depth: self.depth + 1 })?.is_some() {}
+        while seq
+            .next_element_seed(Ignore {
+                ctx: self.ctx,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
@@ -265,7 +286,8 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // JSON cannot spell NaN or infinity, so `from_f64` only fails on input serde_json never produces.
-        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+        Ok(serde_json::Number::from_f64(v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(v.into())
@@ -279,7 +301,10 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         self.ctx.check_depth(self.depth)?;
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(StrictValue { ctx: self.ctx, depth: self.depth + 1 })? {
+        while let Some(v) = seq.next_element_seed(StrictValue {
+            ctx: self.ctx,
+            depth: self.depth + 1,
+        })? {
             out.push(v);
         }
         Ok(serde_json::Value::Array(out))
@@ -291,7 +316,10 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
             if out.contains_key(name.as_ref()) {
                 return Err(self.ctx.fail(self.ctx.duplicate()));
             }
-            let v = map.next_value_seed(StrictValue { ctx: self.ctx, depth: self.depth + 1 })?;
+            let v = map.next_value_seed(StrictValue {
+                ctx: self.ctx,
+                depth: self.depth + 1,
+            })?;
             out.insert(name.into_owned(), v);
         }
         Ok(serde_json::Value::Object(out))
@@ -313,10 +341,7 @@ macro_rules! typed_seed {
             fn deserialize<D: Deserializer<'de>>(self, $d: D) -> Result<$out, D::Error> {
                 let ($ctx, $name) = (self.ctx, self.name);
                 let r: Result<$out, D::Error> = $body;
-                r.map_err(|e| {
-                    $ctx.note($ctx.wrong_type($name));
-                    e
-                })
+                r.inspect_err(|_| $ctx.note($ctx.wrong_type($name)))
             }
         }
     };
@@ -418,7 +443,10 @@ impl<'de> Visitor<'de> for StrListVisitor<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(8));
-        while let Some(s) = seq.next_element_seed(StrSeed { ctx: self.ctx, name: self.name })? {
+        while let Some(s) = seq.next_element_seed(StrSeed {
+            ctx: self.ctx,
+            name: self.name,
+        })? {
             out.push(s);
         }
         Ok(out)
@@ -442,7 +470,11 @@ impl<'de> Visitor<'de> for AudVisitor<'_> {
         Ok(vec![v])
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
-        StrListVisitor { ctx: self.ctx, name: self.name }.visit_seq(seq)
+        StrListVisitor {
+            ctx: self.ctx,
+            name: self.name,
+        }
+        .visit_seq(seq)
     }
 }
 
@@ -460,7 +492,12 @@ struct ObjSeed<'c, T> {
 
 impl<'c, T> ObjSeed<'c, T> {
     fn new(ctx: &'c Ctx, name: &'static str, depth: usize) -> Self {
-        ObjSeed { ctx, name, depth, _t: PhantomData }
+        ObjSeed {
+            ctx,
+            name,
+            depth,
+            _t: PhantomData,
+        }
     }
 }
 
@@ -468,10 +505,8 @@ impl<'de, T: DecodeObject> DeserializeSeed<'de> for ObjSeed<'_, T> {
     type Value = T;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         let (ctx, name) = (self.ctx, self.name);
-        d.deserialize_map(self).map_err(|e| {
-            ctx.note(ctx.wrong_type(name));
-            e
-        })
+        d.deserialize_map(self)
+            .inspect_err(|_| ctx.note(ctx.wrong_type(name)))
     }
 }
 
@@ -491,10 +526,8 @@ impl<'de, T: DecodeObject> DeserializeSeed<'de> for OptObjSeed<'_, T> {
     type Value = Option<T>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
         let (ctx, name) = (self.0.ctx, self.0.name);
-        d.deserialize_option(OptionVisitor(self.0)).map_err(|e| {
-            ctx.note(ctx.wrong_type(name));
-            e
-        })
+        d.deserialize_option(OptionVisitor(self.0))
+            .inspect_err(|_| ctx.note(ctx.wrong_type(name)))
     }
 }
 
@@ -505,10 +538,9 @@ impl<'de, T: DecodeObject> DeserializeSeed<'de> for ObjListSeed<'_, T> {
     type Value = Vec<T>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
         let (ctx, name) = (self.0.ctx, self.0.name);
-        d.deserialize_option(OptionVisitor(ObjListInner(self.0))).map(Option::unwrap_or_default).map_err(|e| {
-            ctx.note(ctx.wrong_type(name));
-            e
-        })
+        d.deserialize_option(OptionVisitor(ObjListInner(self.0)))
+            .map(Option::unwrap_or_default)
+            .inspect_err(|_| ctx.note(ctx.wrong_type(name)))
     }
 }
 
@@ -527,7 +559,9 @@ impl<'de, T: DecodeObject> Visitor<'de> for ObjListInner<'_, T> {
         f.write_str("an array of objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let ObjSeed { ctx, name, depth, .. } = self.0;
+        let ObjSeed {
+            ctx, name, depth, ..
+        } = self.0;
         let mut out = Vec::new();
         while let Some(v) = seq.next_element_seed(ObjSeed::<T>::new(ctx, name, depth + 1))? {
             out.push(v);
@@ -545,15 +579,43 @@ fn required<T, E: de::Error>(ctx: &Ctx, v: Option<T>, name: &'static str) -> Res
 
 impl DecodeObject for InvocationClaims {
     fn decode<'de, A: MapAccess<'de>>(ctx: &Ctx, depth: usize, map: A) -> Result<Self, A::Error> {
-        const F: &[&str] = &["app", "context", "principal", "icLabel", "iss", "aud", "iat", "nbf", "exp", "jti"];
+        const F: &[&str] = &[
+            "app",
+            "context",
+            "principal",
+            "icLabel",
+            "iss",
+            "aud",
+            "iat",
+            "nbf",
+            "exp",
+            "jti",
+        ];
         let (mut app, mut context, mut principal, mut ic_label) = (None, None, None, None);
-        let (mut iss, mut aud, mut iat, mut nbf, mut exp, mut jti) = (None, None, None, None, None, None);
+        let (mut iss, mut aud, mut iat, mut nbf, mut exp, mut jti) =
+            (None, None, None, None, None, None);
         visit_object(ctx, depth, map, F, |i, m| {
             match i {
                 0 => app = Some(m.next_value_seed(ObjSeed::<App>::new(ctx, "app", depth + 1))?),
-                1 => context = m.next_value_seed(OptObjSeed(ObjSeed::<InvocationContext>::new(ctx, "context", depth + 1)))?,
-                2 => principal = m.next_value_seed(OptStrSeed { ctx, name: "principal" })?,
-                3 => ic_label = m.next_value_seed(OptStrSeed { ctx, name: "icLabel" })?,
+                1 => {
+                    context = m.next_value_seed(OptObjSeed(ObjSeed::<InvocationContext>::new(
+                        ctx,
+                        "context",
+                        depth + 1,
+                    )))?
+                }
+                2 => {
+                    principal = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "principal",
+                    })?
+                }
+                3 => {
+                    ic_label = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "icLabel",
+                    })?
+                }
                 4 => iss = Some(m.next_value_seed(StrSeed { ctx, name: "iss" })?),
                 5 => aud = Some(m.next_value_seed(AudSeed { ctx, name: "aud" })?),
                 6 => iat = Some(m.next_value_seed(I64Seed { ctx, name: "iat" })?),
@@ -595,20 +657,54 @@ impl DecodeObject for App {
             "installation",
             "license",
         ];
-        let (mut id, mut installation_id, mut api_base_url, mut version, mut app_version) = (None, None, None, None, None);
+        let (mut id, mut installation_id, mut api_base_url, mut version, mut app_version) =
+            (None, None, None, None, None);
         let (mut environment, mut module, mut installation, mut license) = (None, None, None, None);
         let d = depth + 1;
         visit_object(ctx, depth, map, F, |i, m| {
             match i {
-                0 => id = Some(m.next_value_seed(StrSeed { ctx, name: "app.id" })?),
-                1 => installation_id = Some(m.next_value_seed(StrSeed { ctx, name: "app.installationId" })?),
-                2 => api_base_url = Some(m.next_value_seed(StrSeed { ctx, name: "app.apiBaseUrl" })?),
-                3 => version = m.next_value_seed(OptStrSeed { ctx, name: "app.version" })?,
-                4 => app_version = m.next_value_seed(OptStrSeed { ctx, name: "app.appVersion" })?,
-                5 => environment = m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.environment", d)))?,
+                0 => {
+                    id = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.id",
+                    })?)
+                }
+                1 => {
+                    installation_id = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.installationId",
+                    })?)
+                }
+                2 => {
+                    api_base_url = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.apiBaseUrl",
+                    })?)
+                }
+                3 => {
+                    version = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.version",
+                    })?
+                }
+                4 => {
+                    app_version = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.appVersion",
+                    })?
+                }
+                5 => {
+                    environment =
+                        m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.environment", d)))?
+                }
                 6 => module = m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.module", d)))?,
-                7 => installation = m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.installation", d)))?,
-                _ => license = m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.license", d)))?,
+                7 => {
+                    installation =
+                        m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.installation", d)))?
+                }
+                _ => {
+                    license = m.next_value_seed(OptObjSeed(ObjSeed::new(ctx, "app.license", d)))?
+                }
             }
             Ok(())
         })?;
@@ -631,8 +727,18 @@ impl DecodeObject for Environment {
         let (mut type_, mut id) = (None, None);
         visit_object(ctx, depth, map, &["type", "id"], |i, m| {
             match i {
-                0 => type_ = Some(m.next_value_seed(StrSeed { ctx, name: "app.environment.type" })?),
-                _ => id = Some(m.next_value_seed(StrSeed { ctx, name: "app.environment.id" })?),
+                0 => {
+                    type_ = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.environment.type",
+                    })?)
+                }
+                _ => {
+                    id = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.environment.id",
+                    })?)
+                }
             }
             Ok(())
         })?;
@@ -648,12 +754,25 @@ impl DecodeObject for Module {
         let (mut type_, mut key) = (None, None);
         visit_object(ctx, depth, map, &["type", "key"], |i, m| {
             match i {
-                0 => type_ = Some(m.next_value_seed(StrSeed { ctx, name: "app.module.type" })?),
-                _ => key = Some(m.next_value_seed(StrSeed { ctx, name: "app.module.key" })?),
+                0 => {
+                    type_ = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.module.type",
+                    })?)
+                }
+                _ => {
+                    key = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.module.key",
+                    })?)
+                }
             }
             Ok(())
         })?;
-        Ok(Module { type_: required(ctx, type_, "app.module.type")?, key: required(ctx, key, "app.module.key")? })
+        Ok(Module {
+            type_: required(ctx, type_, "app.module.type")?,
+            key: required(ctx, key, "app.module.key")?,
+        })
     }
 }
 
@@ -662,14 +781,26 @@ impl DecodeObject for Installation {
         let (mut id, mut contexts) = (None, Vec::new());
         visit_object(ctx, depth, map, &["id", "contexts"], |i, m| {
             match i {
-                0 => id = Some(m.next_value_seed(StrSeed { ctx, name: "app.installation.id" })?),
+                0 => {
+                    id = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.installation.id",
+                    })?)
+                }
                 _ => {
-                    contexts = m.next_value_seed(ObjListSeed(ObjSeed::new(ctx, "app.installation.contexts", depth + 1)))?
+                    contexts = m.next_value_seed(ObjListSeed(ObjSeed::new(
+                        ctx,
+                        "app.installation.contexts",
+                        depth + 1,
+                    )))?
                 }
             }
             Ok(())
         })?;
-        Ok(Installation { id: required(ctx, id, "app.installation.id")?, contexts })
+        Ok(Installation {
+            id: required(ctx, id, "app.installation.id")?,
+            contexts,
+        })
     }
 }
 
@@ -679,14 +810,29 @@ impl DecodeObject for InstallationContext {
         let (mut name, mut api_base_url, mut cloud_id, mut workspace_id) = (None, None, None, None);
         visit_object(ctx, depth, map, F, |i, m| {
             match i {
-                0 => name = Some(m.next_value_seed(StrSeed { ctx, name: "app.installation.contexts.name" })?),
-                1 => {
-                    api_base_url =
-                        Some(m.next_value_seed(StrSeed { ctx, name: "app.installation.contexts.apiBaseUrl" })?)
+                0 => {
+                    name = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.installation.contexts.name",
+                    })?)
                 }
-                2 => cloud_id = m.next_value_seed(OptStrSeed { ctx, name: "app.installation.contexts.cloudId" })?,
+                1 => {
+                    api_base_url = Some(m.next_value_seed(StrSeed {
+                        ctx,
+                        name: "app.installation.contexts.apiBaseUrl",
+                    })?)
+                }
+                2 => {
+                    cloud_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.installation.contexts.cloudId",
+                    })?
+                }
                 _ => {
-                    workspace_id = m.next_value_seed(OptStrSeed { ctx, name: "app.installation.contexts.workspaceId" })?
+                    workspace_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.installation.contexts.workspaceId",
+                    })?
                 }
             }
             Ok(())
@@ -719,28 +865,77 @@ impl DecodeObject for License {
         let mut l = License::default();
         visit_object(ctx, depth, map, F, |i, m| {
             match i {
-                0 => l.active = m.next_value_seed(OptBoolSeed { ctx, name: "app.license.active" })?,
-                1 => l.is_active = m.next_value_seed(OptBoolSeed { ctx, name: "app.license.isActive" })?,
-                2 => l.billing_period = m.next_value_seed(OptStrSeed { ctx, name: "app.license.billingPeriod" })?,
-                3 => l.capability_set = m.next_value_seed(OptStrSeed { ctx, name: "app.license.capabilitySet" })?,
+                0 => {
+                    l.active = m.next_value_seed(OptBoolSeed {
+                        ctx,
+                        name: "app.license.active",
+                    })?
+                }
+                1 => {
+                    l.is_active = m.next_value_seed(OptBoolSeed {
+                        ctx,
+                        name: "app.license.isActive",
+                    })?
+                }
+                2 => {
+                    l.billing_period = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.billingPeriod",
+                    })?
+                }
+                3 => {
+                    l.capability_set = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.capabilitySet",
+                    })?
+                }
                 4 => {
-                    l.ccp_entitlement_id = m.next_value_seed(OptStrSeed { ctx, name: "app.license.ccpEntitlementId" })?
+                    l.ccp_entitlement_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.ccpEntitlementId",
+                    })?
                 }
                 5 => {
-                    l.ccp_entitlement_slug =
-                        m.next_value_seed(OptStrSeed { ctx, name: "app.license.ccpEntitlementSlug" })?
+                    l.ccp_entitlement_slug = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.ccpEntitlementSlug",
+                    })?
                 }
-                6 => l.is_evaluation = m.next_value_seed(OptBoolSeed { ctx, name: "app.license.isEvaluation" })?,
+                6 => {
+                    l.is_evaluation = m.next_value_seed(OptBoolSeed {
+                        ctx,
+                        name: "app.license.isEvaluation",
+                    })?
+                }
                 7 => {
-                    l.subscription_end_date =
-                        m.next_value_seed(OptStrSeed { ctx, name: "app.license.subscriptionEndDate" })?
+                    l.subscription_end_date = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.subscriptionEndDate",
+                    })?
                 }
-                8 => l.trial_end_date = m.next_value_seed(OptStrSeed { ctx, name: "app.license.trialEndDate" })?,
-                9 => l.type_ = m.next_value_seed(OptStrSeed { ctx, name: "app.license.type" })?,
-                10 => l.modes = m.next_value_seed(OptStrListSeed { ctx, name: "app.license.modes" })?,
+                8 => {
+                    l.trial_end_date = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.trialEndDate",
+                    })?
+                }
+                9 => {
+                    l.type_ = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.type",
+                    })?
+                }
+                10 => {
+                    l.modes = m.next_value_seed(OptStrListSeed {
+                        ctx,
+                        name: "app.license.modes",
+                    })?
+                }
                 _ => {
-                    l.support_entitlement_number =
-                        m.next_value_seed(OptStrSeed { ctx, name: "app.license.supportEntitlementNumber" })?
+                    l.support_entitlement_number = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "app.license.supportEntitlementNumber",
+                    })?
                 }
             }
             Ok(())
@@ -751,7 +946,14 @@ impl DecodeObject for License {
 
 impl DecodeObject for InvocationContext {
     fn decode<'de, A: MapAccess<'de>>(ctx: &Ctx, depth: usize, map: A) -> Result<Self, A::Error> {
-        const F: &[&str] = &["cloudId", "workspaceId", "siteUrl", "localId", "moduleKey", "extension"];
+        const F: &[&str] = &[
+            "cloudId",
+            "workspaceId",
+            "siteUrl",
+            "localId",
+            "moduleKey",
+            "extension",
+        ];
         let mut c = InvocationContext {
             cloud_id: None,
             workspace_id: None,
@@ -762,13 +964,41 @@ impl DecodeObject for InvocationContext {
         };
         visit_object(ctx, depth, map, F, |i, m| {
             match i {
-                0 => c.cloud_id = m.next_value_seed(OptStrSeed { ctx, name: "context.cloudId" })?,
-                1 => c.workspace_id = m.next_value_seed(OptStrSeed { ctx, name: "context.workspaceId" })?,
-                2 => c.site_url = m.next_value_seed(OptStrSeed { ctx, name: "context.siteUrl" })?,
-                3 => c.local_id = m.next_value_seed(OptStrSeed { ctx, name: "context.localId" })?,
-                4 => c.module_key = m.next_value_seed(OptStrSeed { ctx, name: "context.moduleKey" })?,
+                0 => {
+                    c.cloud_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "context.cloudId",
+                    })?
+                }
+                1 => {
+                    c.workspace_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "context.workspaceId",
+                    })?
+                }
+                2 => {
+                    c.site_url = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "context.siteUrl",
+                    })?
+                }
+                3 => {
+                    c.local_id = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "context.localId",
+                    })?
+                }
+                4 => {
+                    c.module_key = m.next_value_seed(OptStrSeed {
+                        ctx,
+                        name: "context.moduleKey",
+                    })?
+                }
                 _ => {
-                    let v = m.next_value_seed(StrictValue { ctx, depth: depth + 1 })?;
+                    let v = m.next_value_seed(StrictValue {
+                        ctx,
+                        depth: depth + 1,
+                    })?;
                     c.extension = if v.is_null() { None } else { Some(v) };
                 }
             }
@@ -788,10 +1018,8 @@ impl<'de, T: DecodeObject> DeserializeSeed<'de> for Root<'_, T> {
     type Value = T;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         let ctx = self.ctx;
-        d.deserialize_map(self).map_err(|e| {
-            ctx.note(Error::MalformedToken("a segment is not a JSON object"));
-            e
-        })
+        d.deserialize_map(self)
+            .inspect_err(|_| ctx.note(Error::MalformedToken("a segment is not a JSON object")))
     }
 }
 
@@ -807,7 +1035,13 @@ impl<'de, T: DecodeObject> Visitor<'de> for Root<'_, T> {
 
 /// Decodes FIT claims from the base64url-decoded payload: structure and types only, nothing is trusted yet.
 pub(crate) fn decode_claims(payload: &[u8]) -> Result<InvocationClaims, Error> {
-    run(payload, TokenPart::Payload, |ctx, de| Root::<InvocationClaims> { ctx, _t: PhantomData }.deserialize(de))
+    run(payload, TokenPart::Payload, |ctx, de| {
+        Root::<InvocationClaims> {
+            ctx,
+            _t: PhantomData,
+        }
+        .deserialize(de)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -826,10 +1060,8 @@ impl<'de> DeserializeSeed<'de> for Root<'_, Header<'de>> {
     type Value = Header<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let ctx = self.ctx;
-        d.deserialize_map(HeaderVisitor { ctx }).map_err(|e| {
-            ctx.note(Error::MalformedToken("a segment is not a JSON object"));
-            e
-        })
+        d.deserialize_map(HeaderVisitor { ctx })
+            .inspect_err(|_| ctx.note(Error::MalformedToken("a segment is not a JSON object")))
     }
 }
 
@@ -845,7 +1077,11 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         // Borrowed names need the concrete `'de`, so this one object is walked here rather than by `visit_object`.
         let ctx = self.ctx;
-        let mut h = Header { alg: None, kid: None, has_crit: false };
+        let mut h = Header {
+            alg: None,
+            kid: None,
+            has_crit: false,
+        };
         let mut seen = SeenNames::new();
         while let Some(name) = map.next_key_seed(NameSeed)? {
             let which = match name.as_ref() {
@@ -877,7 +1113,13 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
 
 /// Decodes the JOSE header from its base64url-decoded bytes (structure and types only).
 pub(crate) fn decode_header(bytes: &[u8]) -> Result<Header<'_>, Error> {
-    run(bytes, TokenPart::Header, |ctx, de| Root::<Header<'_>> { ctx, _t: PhantomData }.deserialize(de))
+    run(bytes, TokenPart::Header, |ctx, de| {
+        Root::<Header<'_>> {
+            ctx,
+            _t: PhantomData,
+        }
+        .deserialize(de)
+    })
 }
 
 #[cfg(test)]
@@ -904,10 +1146,22 @@ mod tests {
 
     #[test]
     fn duplicates_are_found_at_every_level_and_through_escapes() {
-        assert_eq!(claims_err(&with(r#","exp":3"#)), Error::DuplicateJsonMember(TokenPart::Payload));
-        assert_eq!(claims_err(&with(r#","e\u0078p":3"#)), Error::DuplicateJsonMember(TokenPart::Payload));
-        assert_eq!(claims_err(&with(r#","zz":1,"zz":2"#)), Error::DuplicateJsonMember(TokenPart::Payload));
-        assert_eq!(claims_err(&with(r#","zz":{"a":[{"b":1,"b":1}]}"#)), Error::DuplicateJsonMember(TokenPart::Payload));
+        assert_eq!(
+            claims_err(&with(r#","exp":3"#)),
+            Error::DuplicateJsonMember(TokenPart::Payload)
+        );
+        assert_eq!(
+            claims_err(&with(r#","e\u0078p":3"#)),
+            Error::DuplicateJsonMember(TokenPart::Payload)
+        );
+        assert_eq!(
+            claims_err(&with(r#","zz":1,"zz":2"#)),
+            Error::DuplicateJsonMember(TokenPart::Payload)
+        );
+        assert_eq!(
+            claims_err(&with(r#","zz":{"a":[{"b":1,"b":1}]}"#)),
+            Error::DuplicateJsonMember(TokenPart::Payload)
+        );
         assert_eq!(
             claims_err(&with(r#","context":{"extension":{"k":1,"k":1}}"#)),
             Error::DuplicateJsonMember(TokenPart::Payload)
@@ -918,15 +1172,29 @@ mod tests {
     fn many_distinct_unknown_members_are_fine_and_a_late_duplicate_is_found() {
         let many: String = (0..100).map(|i| format!(",\"m{i}\":{i}")).collect();
         decode_claims(with(&many).as_bytes()).unwrap();
-        assert_eq!(claims_err(&with(&format!("{many},\"m7\":0"))), Error::DuplicateJsonMember(TokenPart::Payload));
+        assert_eq!(
+            claims_err(&with(&format!("{many},\"m7\":0"))),
+            Error::DuplicateJsonMember(TokenPart::Payload)
+        );
     }
 
     #[test]
     fn depth_is_bounded() {
-        let ok = format!(",\"z\":{}{}", "[".repeat(MAX_JSON_DEPTH - 1), "]".repeat(MAX_JSON_DEPTH - 1));
+        let ok = format!(
+            ",\"z\":{}{}",
+            "[".repeat(MAX_JSON_DEPTH - 1),
+            "]".repeat(MAX_JSON_DEPTH - 1)
+        );
         decode_claims(with(&ok).as_bytes()).unwrap();
-        let deep = format!(",\"z\":{}{}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
-        assert_eq!(claims_err(&with(&deep)), Error::JsonTooDeep(TokenPart::Payload));
+        let deep = format!(
+            ",\"z\":{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        assert_eq!(
+            claims_err(&with(&deep)),
+            Error::JsonTooDeep(TokenPart::Payload)
+        );
     }
 
     #[test]
@@ -940,8 +1208,14 @@ mod tests {
             (r#"{"aud":["a",5]}"#, "aud"),
             (r#"{"app":[]}"#, "app"),
             (r#"{"app":{"id":1}}"#, "app.id"),
-            (r#"{"app":{"license":{"active":"yes"}}}"#, "app.license.active"),
-            (r#"{"app":{"installation":{"contexts":[{"cloudId":1}]}}}"#, "app.installation.contexts.cloudId"),
+            (
+                r#"{"app":{"license":{"active":"yes"}}}"#,
+                "app.license.active",
+            ),
+            (
+                r#"{"app":{"installation":{"contexts":[{"cloudId":1}]}}}"#,
+                "app.installation.contexts.cloudId",
+            ),
             (r#"{"context":{"siteUrl":{}}}"#, "context.siteUrl"),
             (r#"{"principal":7}"#, "principal"),
         ];
@@ -952,27 +1226,48 @@ mod tests {
 
     #[test]
     fn syntax_errors_and_non_objects() {
-        assert_eq!(claims_err(r#"{"exp":"#), Error::InvalidJson(TokenPart::Payload));
-        assert_eq!(claims_err(&format!("{} x", with(""))), Error::InvalidJson(TokenPart::Payload));
+        assert_eq!(
+            claims_err(r#"{"exp":"#),
+            Error::InvalidJson(TokenPart::Payload)
+        );
+        assert_eq!(
+            claims_err(&format!("{} x", with(""))),
+            Error::InvalidJson(TokenPart::Payload)
+        );
         assert!(matches!(claims_err("[]"), Error::MalformedToken(_)));
         assert!(matches!(claims_err("1"), Error::MalformedToken(_)));
-        assert_eq!(decode_claims(b"{\"\xff\":1}").unwrap_err(), Error::InvalidJson(TokenPart::Payload));
+        assert_eq!(
+            decode_claims(b"{\"\xff\":1}").unwrap_err(),
+            Error::InvalidJson(TokenPart::Payload)
+        );
     }
 
     #[test]
     fn missing_claims_are_named() {
         assert_eq!(claims_err("{}"), Error::MissingClaim("jti"));
         assert_eq!(claims_err(r#"{"jti":"j"}"#), Error::MissingClaim("app"));
-        assert_eq!(claims_err(r#"{"jti":"j","app":{"id":"a","apiBaseUrl":"u"}}"#), Error::MissingClaim("app.installationId"));
+        assert_eq!(
+            claims_err(r#"{"jti":"j","app":{"id":"a","apiBaseUrl":"u"}}"#),
+            Error::MissingClaim("app.installationId")
+        );
     }
 
     #[test]
     fn header_fields() {
-        let h = decode_header(br#"{"alg":"RS256","kid":"k\u0031","x5u":"https://evil","crit":["b64"]}"#).unwrap();
+        let h = decode_header(
+            br#"{"alg":"RS256","kid":"k\u0031","x5u":"https://evil","crit":["b64"]}"#,
+        )
+        .unwrap();
         assert_eq!(h.alg.as_deref(), Some("RS256"));
         assert_eq!(h.kid.as_deref(), Some("k1"));
         assert!(h.has_crit);
-        assert_eq!(decode_header(br#"{"alg":1}"#).unwrap_err(), Error::MalformedHeader("alg"));
-        assert_eq!(decode_header(br#"{"alg":"a","alg":"a"}"#).unwrap_err(), Error::DuplicateJsonMember(TokenPart::Header));
+        assert_eq!(
+            decode_header(br#"{"alg":1}"#).unwrap_err(),
+            Error::MalformedHeader("alg")
+        );
+        assert_eq!(
+            decode_header(br#"{"alg":"a","alg":"a"}"#).unwrap_err(),
+            Error::DuplicateJsonMember(TokenPart::Header)
+        );
     }
 }

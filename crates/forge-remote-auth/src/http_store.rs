@@ -93,7 +93,10 @@ impl HttpKeyStoreConfig {
     }
 
     /// Restricts Isolated Cloud to these labels; others are refused as [`Error::BadIcLabel`].
-    pub fn allowed_ic_labels<I: IntoIterator<Item = S>, S: Into<String>>(mut self, labels: I) -> Self {
+    pub fn allowed_ic_labels<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        labels: I,
+    ) -> Self {
         self.allowed_ic_labels = Some(labels.into_iter().map(Into::into).collect());
         self
     }
@@ -145,29 +148,49 @@ impl HttpKeyStoreConfig {
         check_jwks_url(&self.jwks_url)?;
         if let Some(t) = &self.isolated_cloud_template {
             if t.matches(IC_LABEL_PLACEHOLDER).count() != 1 {
-                return Err(ConfigError::InvalidJwksUrl(format!("the template must contain {IC_LABEL_PLACEHOLDER} once")));
+                return Err(ConfigError::InvalidJwksUrl(format!(
+                    "the template must contain {IC_LABEL_PLACEHOLDER} once"
+                )));
             }
             check_jwks_url(&t.replace(IC_LABEL_PLACEHOLDER, "label"))?;
         }
         if let Some(labels) = &self.allowed_ic_labels {
-            if let Some(bad) = labels.iter().find(|l| !crate::validator::is_valid_ic_label(l)) {
-                return Err(ConfigError::InvalidJwksUrl(format!("`{bad}` is not a valid icLabel")));
+            if let Some(bad) = labels
+                .iter()
+                .find(|l| !crate::validator::is_valid_ic_label(l))
+            {
+                return Err(ConfigError::InvalidJwksUrl(format!(
+                    "`{bad}` is not a valid icLabel"
+                )));
             }
         }
         let hour = Duration::from_secs(3600);
         let ranges: [(&'static str, bool); 6] = [
             (
                 "refresh_interval must be 1 s to 1 day",
-                (Duration::from_secs(1)..=Duration::from_secs(86_400)).contains(&self.refresh_interval),
+                (Duration::from_secs(1)..=Duration::from_secs(86_400))
+                    .contains(&self.refresh_interval),
             ),
-            ("unknown_kid_cooldown must be at most 1 hour", self.unknown_kid_cooldown <= hour),
-            ("retry_after_failure must be at most 1 hour", self.retry_after_failure <= hour),
+            (
+                "unknown_kid_cooldown must be at most 1 hour",
+                self.unknown_kid_cooldown <= hour,
+            ),
+            (
+                "retry_after_failure must be at most 1 hour",
+                self.retry_after_failure <= hour,
+            ),
             (
                 "fetch_timeout must be 10 ms to 60 s",
                 (Duration::from_millis(10)..=Duration::from_secs(60)).contains(&self.fetch_timeout),
             ),
-            ("max_jwks_bytes must be 1 KiB to 1 MiB", (1024..=1 << 20).contains(&self.max_jwks_bytes)),
-            ("max_isolated_clouds must be 1 to 1024", (1..=1024).contains(&self.max_isolated_clouds)),
+            (
+                "max_jwks_bytes must be 1 KiB to 1 MiB",
+                (1024..=1 << 20).contains(&self.max_jwks_bytes),
+            ),
+            (
+                "max_isolated_clouds must be 1 to 1024",
+                (1..=1024).contains(&self.max_isolated_clouds),
+            ),
         ];
         match ranges.iter().find(|(_, ok)| !ok) {
             Some((why, _)) => Err(ConfigError::InvalidKeyStoreSetting(why)),
@@ -184,20 +207,32 @@ fn check_jwks_url(url: &str) -> Result<(), ConfigError> {
     } else if let Some(rest) = url.strip_prefix("http://") {
         (rest, true)
     } else {
-        return Err(bad("must start with https:// (or http:// to a loopback address)"));
+        return Err(bad(
+            "must start with https:// (or http:// to a loopback address)",
+        ));
     };
     let authority = rest.split(['/', '?']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') || url.contains('#') || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if authority.is_empty()
+        || authority.contains('@')
+        || url.contains('#')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(bad("needs a host and no userinfo, fragment or whitespace"));
     }
     if loopback_only {
         let host = if authority.starts_with('[') {
-            authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+            authority
+                .split(']')
+                .next()
+                .map(|h| format!("{h}]"))
+                .unwrap_or_default()
         } else {
             authority.split(':').next().unwrap_or("").to_owned()
         };
         if !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
-            return Err(bad("plain http is only allowed to 127.0.0.1, localhost or [::1]"));
+            return Err(bad(
+                "plain http is only allowed to 127.0.0.1, localhost or [::1]",
+            ));
         }
     }
     Ok(())
@@ -213,7 +248,9 @@ pub struct HttpKeyStore {
 
 impl fmt::Debug for HttpKeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpKeyStore").field("config", &self.inner.fetcher.config).finish_non_exhaustive()
+        f.debug_struct("HttpKeyStore")
+            .field("config", &self.inner.fetcher.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -264,7 +301,13 @@ impl HttpKeyStore {
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         let fetcher = Arc::new(Fetcher { client, config });
         let default = Arc::new(Realm::new(fetcher.config.jwks_url.clone(), fetcher.clone()));
-        Ok(HttpKeyStore { inner: Arc::new(Inner { fetcher, default, isolated: RwLock::new(HashMap::new()) }) })
+        Ok(HttpKeyStore {
+            inner: Arc::new(Inner {
+                fetcher,
+                default,
+                isolated: RwLock::new(HashMap::new()),
+            }),
+        })
     }
 
     /// Fetches the default key set now (e.g. at start-up, so the first request does not wait). An error leaves
@@ -299,15 +342,27 @@ impl HttpKeyStore {
         if let Some(realm) = read(&self.inner.isolated).get(label) {
             return Ok(realm.clone());
         }
-        let mut map = self.inner.isolated.write().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .inner
+            .isolated
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(realm) = map.get(label) {
             return Ok(realm.clone());
         }
         if map.len() >= config.max_isolated_clouds {
-            tracing::warn!(limit = config.max_isolated_clouds, "too many Isolated Cloud labels; refusing a new one");
-            return Err(Error::JwksFetchFailed("too many Isolated Cloud labels".to_owned()));
+            tracing::warn!(
+                limit = config.max_isolated_clouds,
+                "too many Isolated Cloud labels; refusing a new one"
+            );
+            return Err(Error::JwksFetchFailed(
+                "too many Isolated Cloud labels".to_owned(),
+            ));
         }
-        let realm = Arc::new(Realm::new(template.replace(IC_LABEL_PLACEHOLDER, label), self.inner.fetcher.clone()));
+        let realm = Arc::new(Realm::new(
+            template.replace(IC_LABEL_PLACEHOLDER, label),
+            self.inner.fetcher.clone(),
+        ));
         map.insert(label.to_owned(), realm.clone());
         Ok(realm)
     }
@@ -315,7 +370,11 @@ impl HttpKeyStore {
 
 #[async_trait]
 impl KeyStore for HttpKeyStore {
-    async fn verifying_key(&self, kid: &str, ic_label: Option<&str>) -> Result<Option<Arc<VerifyingKey>>, Error> {
+    async fn verifying_key(
+        &self,
+        kid: &str,
+        ic_label: Option<&str>,
+    ) -> Result<Option<Arc<VerifyingKey>>, Error> {
         self.realm(ic_label)?.key(kid).await
     }
 }
@@ -327,7 +386,12 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 
 impl Realm {
     fn new(url: String, fetcher: Arc<Fetcher>) -> Self {
-        Realm { url, fetcher, snapshot: RwLock::new(None), fetch: Arc::new(Mutex::new(FetchState::default())) }
+        Realm {
+            url,
+            fetcher,
+            snapshot: RwLock::new(None),
+            fetch: Arc::new(Mutex::new(FetchState::default())),
+        }
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
@@ -339,7 +403,9 @@ impl Realm {
         {
             let snap = read(&self.snapshot);
             if let Some(key) = snap.as_ref().and_then(|s| find_key(&s.keys, kid)) {
-                let stale = snap.as_ref().is_some_and(|s| s.fetched_at.elapsed() >= self.fetcher.config.refresh_interval);
+                let stale = snap.as_ref().is_some_and(|s| {
+                    s.fetched_at.elapsed() >= self.fetcher.config.refresh_interval
+                });
                 drop(snap);
                 if stale {
                     self.refresh_in_background();
@@ -371,7 +437,9 @@ impl Realm {
 
     /// Whether the fetch state allows a fetch now; `unknown_kid` applies the unknown-kid cooldown too.
     fn may_fetch(&self, state: &FetchState, unknown_kid: bool) -> bool {
-        let Some(last) = state.last_attempt else { return true };
+        let Some(last) = state.last_attempt else {
+            return true;
+        };
         let config = &self.fetcher.config;
         let wait = if state.last_error.is_some() {
             config.retry_after_failure
@@ -385,7 +453,9 @@ impl Realm {
 
     /// Starts one background refresh unless one is running or a recent failure says to wait.
     fn refresh_in_background(self: &Arc<Self>) {
-        let Ok(guard) = self.fetch.clone().try_lock_owned() else { return };
+        let Ok(guard) = self.fetch.clone().try_lock_owned() else {
+            return;
+        };
         if !self.may_fetch(&guard, false) {
             return;
         }
@@ -415,7 +485,10 @@ impl Realm {
         match self.fetcher.fetch(&self.url).await {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "fetched the Forge JWKS");
-                let snapshot = Arc::new(Snapshot { keys, fetched_at: Instant::now() });
+                let snapshot = Arc::new(Snapshot {
+                    keys,
+                    fetched_at: Instant::now(),
+                });
                 *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot.clone());
                 state.last_error = None;
                 Ok(snapshot)
@@ -444,11 +517,18 @@ impl Fetcher {
             return Err(failed(format!("HTTP {}", response.status())));
         }
         let max = self.config.max_jwks_bytes;
-        if response.content_length().is_some_and(|len| len > max as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
             return Err(failed(format!("body over {max} bytes")));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failed(error_chain(&e)))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| failed(error_chain(&e)))?
+        {
             if body.len() + chunk.len() > max {
                 return Err(failed(format!("body over {max} bytes")));
             }
@@ -476,7 +556,13 @@ mod tests {
 
     #[test]
     fn jwks_urls_must_be_https_or_loopback_http() {
-        for ok in [PROD_JWKS_URL, STAGING_JWKS_URL, "http://127.0.0.1:8080/jwks.json", "http://localhost/x", "http://[::1]:9/x"] {
+        for ok in [
+            PROD_JWKS_URL,
+            STAGING_JWKS_URL,
+            "http://127.0.0.1:8080/jwks.json",
+            "http://localhost/x",
+            "http://[::1]:9/x",
+        ] {
             assert!(check_jwks_url(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -496,12 +582,33 @@ mod tests {
     #[test]
     fn config_ranges_are_checked() {
         assert!(HttpKeyStoreConfig::production().check().is_ok());
-        assert!(HttpKeyStoreConfig::production().fetch_timeout(Duration::ZERO).check().is_err());
-        assert!(HttpKeyStoreConfig::production().refresh_interval(Duration::ZERO).check().is_err());
-        assert!(HttpKeyStoreConfig::production().max_jwks_bytes(10).check().is_err());
-        assert!(HttpKeyStoreConfig::production().isolated_cloud_template("https://x/jwks.json").check().is_err());
-        assert!(HttpKeyStoreConfig::production().isolated_cloud_template("https://x/{icLabel}/{icLabel}").check().is_err());
-        assert!(HttpKeyStoreConfig::production().isolated_cloud_template("https://{icLabel}.x/jwks.json").check().is_ok());
-        assert!(HttpKeyStoreConfig::production().allowed_ic_labels(["Bad"]).check().is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .fetch_timeout(Duration::ZERO)
+            .check()
+            .is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .refresh_interval(Duration::ZERO)
+            .check()
+            .is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .max_jwks_bytes(10)
+            .check()
+            .is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .isolated_cloud_template("https://x/jwks.json")
+            .check()
+            .is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .isolated_cloud_template("https://x/{icLabel}/{icLabel}")
+            .check()
+            .is_err());
+        assert!(HttpKeyStoreConfig::production()
+            .isolated_cloud_template("https://{icLabel}.x/jwks.json")
+            .check()
+            .is_ok());
+        assert!(HttpKeyStoreConfig::production()
+            .allowed_ic_labels(["Bad"])
+            .check()
+            .is_err());
     }
 }

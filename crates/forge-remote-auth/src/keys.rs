@@ -22,8 +22,10 @@ pub const MAX_JWKS_KEYS: usize = 64;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// DER of the `DigestInfo` prefix for SHA-256 (RFC 8017 §9.2, note 1).
-const SHA256_DIGEST_INFO: [u8; 19] =
-    [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
 /// Largest modulus in bytes ([`MAX_RSA_BITS`] / 8).
 const MAX_MODULUS_BYTES: usize = (MAX_RSA_BITS / 8) as usize;
 
@@ -36,7 +38,10 @@ pub struct VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey").field("kid", &self.kid).field("bits", &(self.modulus_len * 8)).finish()
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("bits", &(self.modulus_len * 8))
+            .finish()
     }
 }
 
@@ -47,21 +52,32 @@ impl VerifyingKey {
     /// [`MIN_RSA_BITS`]..=[`MAX_RSA_BITS`], an even exponent or one outside 3..2³².
     pub fn from_rsa_components(kid: &str, n: &[u8], e: &[u8]) -> Result<Self, ConfigError> {
         if kid.is_empty() || kid.len() > MAX_KID_LEN {
-            return Err(ConfigError::InvalidKey(format!("kid must be 1 to {MAX_KID_LEN} bytes")));
+            return Err(ConfigError::InvalidKey(format!(
+                "kid must be 1 to {MAX_KID_LEN} bytes"
+            )));
         }
         let n = BigNum::from_slice(n).map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let e = BigNum::from_slice(e).map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let bits = u32::try_from(n.num_bits()).unwrap_or(0);
         if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-            return Err(ConfigError::InvalidKey(format!("modulus of {bits} bits is outside 2048..=8192")));
+            return Err(ConfigError::InvalidKey(format!(
+                "modulus of {bits} bits is outside 2048..=8192"
+            )));
         }
         let e_bits = e.num_bits();
         if !(2..=32).contains(&e_bits) || !e.is_bit_set(0) {
-            return Err(ConfigError::InvalidKey("public exponent must be odd and between 3 and 2^32".into()));
+            return Err(ConfigError::InvalidKey(
+                "public exponent must be odd and between 3 and 2^32".into(),
+            ));
         }
-        let rsa = Rsa::from_public_components(n, e).map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        let rsa = Rsa::from_public_components(n, e)
+            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let modulus_len = usize::try_from(rsa.size()).unwrap_or(0);
-        Ok(VerifyingKey { kid: kid.to_owned(), rsa, modulus_len })
+        Ok(VerifyingKey {
+            kid: kid.to_owned(),
+            rsa,
+            modulus_len,
+        })
     }
 
     /// Builds a key from one JWK object. Only `kty: "RSA"` with `use` absent or `"sig"`, `alg` absent or `"RS256"`,
@@ -69,12 +85,16 @@ impl VerifyingKey {
     /// base64url.
     pub fn from_jwk(jwk: &serde_json::Value) -> Result<Self, ConfigError> {
         let bad = |why: &str| ConfigError::InvalidKey(why.to_owned());
-        let obj = jwk.as_object().ok_or_else(|| bad("a JWK must be a JSON object"))?;
+        let obj = jwk
+            .as_object()
+            .ok_or_else(|| bad("a JWK must be a JSON object"))?;
         let field = |name: &str| -> Result<Option<&str>, ConfigError> {
             match obj.get(name) {
                 None => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(ConfigError::InvalidKey(format!("`{name}` must be a string"))),
+                Some(_) => Err(ConfigError::InvalidKey(format!(
+                    "`{name}` must be a string"
+                ))),
             }
         };
         if field("kty")? != Some("RSA") {
@@ -87,14 +107,20 @@ impl VerifyingKey {
             return Err(bad("alg is not RS256"));
         }
         if let Some(ops) = obj.get("key_ops") {
-            let verify = ops.as_array().is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
+            let verify = ops
+                .as_array()
+                .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
             if !verify {
                 return Err(bad("key_ops does not allow verify"));
             }
         }
         let kid = field("kid")?.ok_or_else(|| bad("kid is missing"))?;
-        let n = B64.decode(field("n")?.ok_or_else(|| bad("n is missing"))?).map_err(|_| bad("n is not base64url"))?;
-        let e = B64.decode(field("e")?.ok_or_else(|| bad("e is missing"))?).map_err(|_| bad("e is not base64url"))?;
+        let n = B64
+            .decode(field("n")?.ok_or_else(|| bad("n is missing"))?)
+            .map_err(|_| bad("n is not base64url"))?;
+        let e = B64
+            .decode(field("e")?.ok_or_else(|| bad("e is missing"))?)
+            .map_err(|_| bad("e is not base64url"))?;
         Self::from_rsa_components(kid, &n, &e)
     }
 
@@ -126,7 +152,9 @@ impl VerifyingKey {
         }
         let hash = openssl::sha::sha256(message);
         let mut buf = [0u8; MAX_MODULUS_BYTES];
-        let Some(em) = buf.get_mut(..k) else { return false };
+        let Some(em) = buf.get_mut(..k) else {
+            return false;
+        };
         // With no padding OpenSSL returns the full k-byte block (leading zeros kept) and refuses s >= n.
         match self.rsa.public_decrypt(signature, em, Padding::NONE) {
             Ok(len) if len == k => {}
@@ -158,7 +186,8 @@ pub(crate) fn parse_jwks(bytes: &[u8]) -> Result<Vec<Arc<VerifyingKey>>, String>
     struct Jwks {
         keys: Vec<serde_json::Value>,
     }
-    let jwks: Jwks = serde_json::from_slice(bytes).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let jwks: Jwks =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a JWKS document: {e}"))?;
     let mut keys: Vec<Arc<VerifyingKey>> = Vec::new();
     let mut ambiguous: Vec<String> = Vec::new();
     for jwk in &jwks.keys {
@@ -205,7 +234,11 @@ pub(crate) fn find_key(keys: &[Arc<VerifyingKey>], kid: &str) -> Option<Arc<Veri
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     /// The verifying key for `kid` (see the trait docs for what each outcome means).
-    async fn verifying_key(&self, kid: &str, ic_label: Option<&str>) -> Result<Option<Arc<VerifyingKey>>, Error>;
+    async fn verifying_key(
+        &self,
+        kid: &str,
+        ic_label: Option<&str>,
+    ) -> Result<Option<Arc<VerifyingKey>>, Error>;
 }
 
 /// A fixed key set held in memory: for tests, and for embedding keys that are distributed some other way.
@@ -222,7 +255,10 @@ impl StaticKeyStore {
     /// Parses a JWKS document (`{"keys":[…]}`), keeping the RS256 signing keys (see [`VerifyingKey::from_jwk`]).
     pub fn from_jwks_json(jwks: &str) -> Result<Self, ConfigError> {
         let keys = parse_jwks(jwks.as_bytes()).map_err(ConfigError::InvalidJwks)?;
-        Ok(StaticKeyStore { keys, serve_isolated_cloud: false })
+        Ok(StaticKeyStore {
+            keys,
+            serve_isolated_cloud: false,
+        })
     }
 
     /// A store holding exactly `keys` (a later duplicate `kid` is ignored).
@@ -233,7 +269,10 @@ impl StaticKeyStore {
                 out.push(Arc::new(k));
             }
         }
-        StaticKeyStore { keys: out, serve_isolated_cloud: false }
+        StaticKeyStore {
+            keys: out,
+            serve_isolated_cloud: false,
+        }
     }
 
     /// Also serves these keys for tokens that carry an `icLabel` (default: refuse them).
@@ -250,7 +289,11 @@ impl StaticKeyStore {
 
 #[async_trait]
 impl KeyStore for StaticKeyStore {
-    async fn verifying_key(&self, kid: &str, ic_label: Option<&str>) -> Result<Option<Arc<VerifyingKey>>, Error> {
+    async fn verifying_key(
+        &self,
+        kid: &str,
+        ic_label: Option<&str>,
+    ) -> Result<Option<Arc<VerifyingKey>>, Error> {
         if ic_label.is_some() && !self.serve_isolated_cloud {
             return Err(Error::IsolatedCloudNotConfigured);
         }

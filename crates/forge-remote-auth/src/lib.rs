@@ -35,19 +35,20 @@ pub use actix::{AuthRejection, ForgeInvocation, RETRY_AFTER_SECS};
 pub mod testing;
 
 pub use claims::{
-    App, Environment, Installation, InstallationContext, InvocationClaims, InvocationContext, License, Module,
+    App, Environment, Installation, InstallationContext, InvocationClaims, InvocationContext,
+    License, Module,
 };
 pub use error::{ConfigError, Error, TokenPart};
 pub use http_store::{HttpKeyStore, HttpKeyStoreConfig, IC_LABEL_PLACEHOLDER};
 pub use keys::{KeyStore, StaticKeyStore, VerifyingKey, MAX_JWKS_KEYS, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use tokens::{
-    AppSystemToken, AppUserToken, TraceIds, AUTHORIZATION_HEADER, MAX_APP_TOKEN_BYTES, SPAN_ID_HEADER,
-    SYSTEM_TOKEN_HEADER, TRACE_ID_HEADER, USER_TOKEN_HEADER,
+    AppSystemToken, AppUserToken, TraceIds, AUTHORIZATION_HEADER, MAX_APP_TOKEN_BYTES,
+    SPAN_ID_HEADER, SYSTEM_TOKEN_HEADER, TRACE_ID_HEADER, USER_TOKEN_HEADER,
+};
+pub use validation::{
+    Validation, APP_ARI_PREFIX, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_BYTES,
+    FIT_ISSUER, MAX_JSON_DEPTH, MAX_KID_LEN, MAX_LEEWAY, MAX_LIFETIME_LIMIT, MAX_MAX_TOKEN_BYTES,
+    MIN_MAX_TOKEN_BYTES, PROD_API_HOST, PROD_JWKS_URL, STAGING_API_HOST, STAGING_JWKS_URL,
 };
 pub use validator::FitValidator;
-pub use validation::{
-    Validation, APP_ARI_PREFIX, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_BYTES, FIT_ISSUER,
-    MAX_JSON_DEPTH, MAX_KID_LEN, MAX_LEEWAY, MAX_LIFETIME_LIMIT, MAX_MAX_TOKEN_BYTES, MIN_MAX_TOKEN_BYTES,
-    PROD_API_HOST, PROD_JWKS_URL, STAGING_API_HOST, STAGING_JWKS_URL,
-};

@@ -45,7 +45,10 @@ impl InMemoryReplayGuard {
 
     /// A guard holding at most `capacity` live ids (at least 1).
     pub fn new(capacity: usize) -> Self {
-        InMemoryReplayGuard { capacity: capacity.max(1), state: Mutex::new(State::default()) }
+        InMemoryReplayGuard {
+            capacity: capacity.max(1),
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// Number of ids currently remembered (expired ones may linger until the next call evicts them).
@@ -89,7 +92,9 @@ impl InMemoryReplayGuard {
             return Ok(true);
         }
         if seen.len() >= self.capacity {
-            return Err(Error::ReplayStoreUnavailable("the in-memory replay guard is full".to_owned()));
+            return Err(Error::ReplayStoreUnavailable(
+                "the in-memory replay guard is full".to_owned(),
+            ));
         }
         seen.insert(jti.to_owned(), expires_at);
         by_expiry.push(Reverse((expires_at, jti.to_owned())));
@@ -130,8 +135,14 @@ mod tests {
         let g = InMemoryReplayGuard::new(2);
         assert!(g.check_at("a", 100, 0).unwrap());
         assert!(g.check_at("b", 200, 0).unwrap());
-        assert!(matches!(g.check_at("c", 200, 0), Err(Error::ReplayStoreUnavailable(_))));
-        assert!(g.check_at("c", 200, 100).unwrap(), "a expired, freeing a slot");
+        assert!(matches!(
+            g.check_at("c", 200, 0),
+            Err(Error::ReplayStoreUnavailable(_))
+        ));
+        assert!(
+            g.check_at("c", 200, 100).unwrap(),
+            "a expired, freeing a slot"
+        );
         assert!(!g.check_at("b", 200, 150).unwrap());
     }
 }

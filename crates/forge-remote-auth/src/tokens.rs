@@ -22,7 +22,10 @@ pub const MAX_APP_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Checks an app token header value: non-empty, bounded, visible ASCII only (no spaces or control characters).
 fn check_app_token(value: &str, header: &'static str) -> Result<(), Error> {
-    if value.is_empty() || value.len() > MAX_APP_TOKEN_BYTES || !value.bytes().all(|b| b.is_ascii_graphic()) {
+    if value.is_empty()
+        || value.len() > MAX_APP_TOKEN_BYTES
+        || !value.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(Error::InvalidAppToken(header));
     }
     Ok(())
@@ -39,10 +42,13 @@ fn unverified_exp(token: &str) -> Option<i64> {
     let (_, payload, _, None) = (parts.next()?, parts.next()?, parts.next()?, parts.next()) else {
         return None;
     };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
     let exp = serde_json::from_slice::<Exp>(&bytes).ok()?.exp?;
     // Some issuers write `exp` as a float; take its whole seconds.
-    exp.as_i64().or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    exp.as_i64()
+        .or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
 }
 
 macro_rules! app_token {
@@ -164,27 +170,52 @@ mod tests {
 
     #[test]
     fn exp_is_read_from_integer_or_float_and_ignored_otherwise() {
-        let t = |p: &str| AppUserToken::from_header_value(&jwt(p)).unwrap().expires_at();
+        let t = |p: &str| {
+            AppUserToken::from_header_value(&jwt(p))
+                .unwrap()
+                .expires_at()
+        };
         assert_eq!(t(r#"{"exp":12.7}"#), Some(12));
         assert_eq!(t(r#"{"exp":"12"}"#), None);
         assert_eq!(t(r#"{}"#), None);
-        assert_eq!(AppUserToken::from_header_value("a.b.c.d").unwrap().expires_at(), None);
+        assert_eq!(
+            AppUserToken::from_header_value("a.b.c.d")
+                .unwrap()
+                .expires_at(),
+            None
+        );
     }
 
     #[test]
     fn malformed_app_tokens_are_refused() {
         for bad in ["", "a b", "a\nb", "é", &"a".repeat(MAX_APP_TOKEN_BYTES + 1)] {
-            assert_eq!(AppSystemToken::from_header_value(bad), Err(Error::InvalidAppToken(SYSTEM_TOKEN_HEADER)));
+            assert_eq!(
+                AppSystemToken::from_header_value(bad),
+                Err(Error::InvalidAppToken(SYSTEM_TOKEN_HEADER))
+            );
         }
     }
 
     #[test]
     fn trace_ids() {
-        let t = TraceIds::parse(Some("A523B7549F0B88C9"), Some("2a2436c64727923f2a2436c64727923f")).unwrap();
+        let t = TraceIds::parse(
+            Some("A523B7549F0B88C9"),
+            Some("2a2436c64727923f2a2436c64727923f"),
+        )
+        .unwrap();
         assert_eq!(t.trace_id, "a523b7549f0b88c9");
-        assert_eq!(TraceIds::parse(None, Some("2a2436c64727923f")), Err(Error::MissingTraceHeader(TRACE_ID_HEADER)));
-        assert_eq!(TraceIds::parse(Some("a523b7549f0b88c9"), None), Err(Error::MissingTraceHeader(SPAN_ID_HEADER)));
-        assert_eq!(TraceIds::parse(Some("xyz"), Some("2a2436c64727923f")), Err(Error::InvalidTraceHeader(TRACE_ID_HEADER)));
+        assert_eq!(
+            TraceIds::parse(None, Some("2a2436c64727923f")),
+            Err(Error::MissingTraceHeader(TRACE_ID_HEADER))
+        );
+        assert_eq!(
+            TraceIds::parse(Some("a523b7549f0b88c9"), None),
+            Err(Error::MissingTraceHeader(SPAN_ID_HEADER))
+        );
+        assert_eq!(
+            TraceIds::parse(Some("xyz"), Some("2a2436c64727923f")),
+            Err(Error::InvalidTraceHeader(TRACE_ID_HEADER))
+        );
         assert_eq!(
             TraceIds::parse(Some("a523b7549f0b88c9"), Some("2a2436c64727923")),
             Err(Error::InvalidTraceHeader(SPAN_ID_HEADER))

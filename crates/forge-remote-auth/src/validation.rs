@@ -111,7 +111,9 @@ impl Validation {
     /// Sets the clock-skew allowance (whole seconds; sub-second parts are dropped). At most [`MAX_LEEWAY`].
     pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
         if leeway > MAX_LEEWAY {
-            return Err(ConfigError::LeewayTooLarge { max_secs: MAX_LEEWAY.as_secs() });
+            return Err(ConfigError::LeewayTooLarge {
+                max_secs: MAX_LEEWAY.as_secs(),
+            });
         }
         self.leeway_secs = secs(leeway);
         Ok(self)
@@ -120,7 +122,9 @@ impl Validation {
     /// Sets the longest accepted `exp - iat` (whole seconds). Between 1 s and [`MAX_LIFETIME_LIMIT`].
     pub fn max_lifetime(mut self, max_lifetime: Duration) -> Result<Self, ConfigError> {
         if max_lifetime < Duration::from_secs(1) || max_lifetime > MAX_LIFETIME_LIMIT {
-            return Err(ConfigError::InvalidMaxLifetime { max_secs: MAX_LIFETIME_LIMIT.as_secs() });
+            return Err(ConfigError::InvalidMaxLifetime {
+                max_secs: MAX_LIFETIME_LIMIT.as_secs(),
+            });
         }
         self.max_lifetime_secs = secs(max_lifetime);
         Ok(self)
@@ -129,7 +133,10 @@ impl Validation {
     /// Sets the size cap for a token. Between [`MIN_MAX_TOKEN_BYTES`] and [`MAX_MAX_TOKEN_BYTES`].
     pub fn max_token_bytes(mut self, max: usize) -> Result<Self, ConfigError> {
         if !(MIN_MAX_TOKEN_BYTES..=MAX_MAX_TOKEN_BYTES).contains(&max) {
-            return Err(ConfigError::InvalidMaxTokenBytes { min: MIN_MAX_TOKEN_BYTES, max: MAX_MAX_TOKEN_BYTES });
+            return Err(ConfigError::InvalidMaxTokenBytes {
+                min: MIN_MAX_TOKEN_BYTES,
+                max: MAX_MAX_TOKEN_BYTES,
+            });
         }
         self.max_token_bytes = max;
         Ok(self)
@@ -205,7 +212,9 @@ fn is_dns_name(s: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                && label
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         })
 }
 
@@ -217,15 +226,29 @@ mod tests {
     #[test]
     fn bare_uuid_is_normalised_to_the_app_ari() {
         let v = Validation::new("8DB33809-1f32-48bb-8c52-5877dab48107").unwrap();
-        assert_eq!(v.audience(), "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107");
-        let v2 = Validation::new("ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107").unwrap();
+        assert_eq!(
+            v.audience(),
+            "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107"
+        );
+        let v2 = Validation::new("ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107")
+            .unwrap();
         assert_eq!(v, v2);
     }
 
     #[test]
     fn malformed_app_ids_are_refused() {
-        for bad in ["", "ari:cloud:ecosystem::app/", "8db33809", "ari:cloud:ecosystem::installation/8db33809-1f32-48bb-8c52-5877dab48107", "8db33809-1f32-48bb-8c52-5877dab4810g"] {
-            assert_eq!(Validation::new(bad), Err(ConfigError::InvalidAppId), "{bad}");
+        for bad in [
+            "",
+            "ari:cloud:ecosystem::app/",
+            "8db33809",
+            "ari:cloud:ecosystem::installation/8db33809-1f32-48bb-8c52-5877dab48107",
+            "8db33809-1f32-48bb-8c52-5877dab4810g",
+        ] {
+            assert_eq!(
+                Validation::new(bad),
+                Err(ConfigError::InvalidAppId),
+                "{bad}"
+            );
         }
     }
 
@@ -233,7 +256,13 @@ mod tests {
     fn leeway_and_lifetime_are_bounded() {
         let v = Validation::new("8db33809-1f32-48bb-8c52-5877dab48107").unwrap();
         assert!(v.clone().leeway(Duration::from_secs(301)).is_err());
-        assert_eq!(v.clone().leeway(Duration::from_secs(300)).unwrap().leeway_secs, 300);
+        assert_eq!(
+            v.clone()
+                .leeway(Duration::from_secs(300))
+                .unwrap()
+                .leeway_secs,
+            300
+        );
         assert!(v.clone().max_lifetime(Duration::ZERO).is_err());
         assert!(v.clone().max_lifetime(Duration::from_secs(3601)).is_err());
         assert!(v.clone().max_token_bytes(100).is_err());
@@ -243,10 +272,25 @@ mod tests {
     #[test]
     fn api_hosts_must_be_plain_names() {
         let v = Validation::new("8db33809-1f32-48bb-8c52-5877dab48107").unwrap();
-        for bad in ["https://x.com", "x.com:443", "X.com", "evil", "a..b", "-a.com", "a.com/"] {
+        for bad in [
+            "https://x.com",
+            "x.com:443",
+            "X.com",
+            "evil",
+            "a..b",
+            "-a.com",
+            "a.com/",
+        ] {
             assert!(v.clone().allow_api_host(bad).is_err(), "{bad}");
         }
         let v = v.allow_api_host("api.example.com").unwrap().allow_staging();
-        assert_eq!(v.api_hosts(), ["api.atlassian.com", "api.example.com", "api.stg.atlassian.com"]);
+        assert_eq!(
+            v.api_hosts(),
+            [
+                "api.atlassian.com",
+                "api.example.com",
+                "api.stg.atlassian.com"
+            ]
+        );
     }
 }

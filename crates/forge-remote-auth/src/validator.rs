@@ -71,14 +71,22 @@ struct Parsed<'t> {
 impl FitValidator {
     /// A validator checking tokens against `validation`, with keys from `keys`.
     pub fn new(validation: Validation, keys: Arc<dyn KeyStore>) -> Self {
-        FitValidator { inner: Arc::new(Inner { validation, keys, replay: None }) }
+        FitValidator {
+            inner: Arc::new(Inner {
+                validation,
+                keys,
+                replay: None,
+            }),
+        }
     }
 
     /// Also refuses a `jti` seen before (see [`ReplayGuard`]).
     pub fn with_replay_guard(self, guard: Arc<dyn ReplayGuard>) -> Self {
         let mut inner = (*self.inner).clone();
         inner.replay = Some(guard);
-        FitValidator { inner: Arc::new(inner) }
+        FitValidator {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The validation settings in use.
@@ -88,7 +96,10 @@ impl FitValidator {
 
     /// Validates the value of an `Authorization` header: `Bearer <token>`, the scheme in any case, exactly one
     /// space, one token.
-    pub async fn validate_authorization(&self, header_value: &str) -> Result<InvocationClaims, Error> {
+    pub async fn validate_authorization(
+        &self,
+        header_value: &str,
+    ) -> Result<InvocationClaims, Error> {
         self.validate(bearer_token(header_value)?).await
     }
 
@@ -103,7 +114,10 @@ impl FitValidator {
             .verifying_key(&parsed.kid, parsed.claims.ic_label.as_deref())
             .await?
             .ok_or(Error::UnknownKid)?;
-        let signature = parsed.signature.get(..parsed.signature_len).unwrap_or_default();
+        let signature = parsed
+            .signature
+            .get(..parsed.signature_len)
+            .unwrap_or_default();
         if !key.verify_rs256(parsed.signing_input.as_bytes(), signature) {
             return Err(Error::BadSignature);
         }
@@ -112,7 +126,10 @@ impl FitValidator {
         check_claims(&claims, v, unix_now())?;
 
         if let Some(guard) = &self.inner.replay {
-            if !guard.check_and_remember(&claims.jti, claims.exp.saturating_add(v.leeway_secs)).await? {
+            if !guard
+                .check_and_remember(&claims.jti, claims.exp.saturating_add(v.leeway_secs))
+                .await?
+            {
                 return Err(Error::ReplayedToken);
             }
         }
@@ -122,7 +139,9 @@ impl FitValidator {
 
 /// Extracts the token from `Bearer <token>`.
 pub(crate) fn bearer_token(header_value: &str) -> Result<&str, Error> {
-    let (scheme, token) = header_value.split_once(' ').ok_or(Error::MalformedAuthorization)?;
+    let (scheme, token) = header_value
+        .split_once(' ')
+        .ok_or(Error::MalformedAuthorization)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains([' ', '\t']) {
         return Err(Error::MalformedAuthorization);
     }
@@ -132,11 +151,17 @@ pub(crate) fn bearer_token(header_value: &str) -> Result<&str, Error> {
 /// Steps 1–3: everything that needs neither a key nor trust.
 fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
     if token.len() > max_token_bytes {
-        return Err(Error::TokenTooLarge { len: token.len(), max: max_token_bytes });
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: max_token_bytes,
+        });
     }
-    let (signing_input, signature_b64) = token.rsplit_once('.').ok_or(Error::MalformedToken("not three segments"))?;
-    let (header_b64, payload_b64) =
-        signing_input.split_once('.').ok_or(Error::MalformedToken("not three segments"))?;
+    let (signing_input, signature_b64) = token
+        .rsplit_once('.')
+        .ok_or(Error::MalformedToken("not three segments"))?;
+    let (header_b64, payload_b64) = signing_input
+        .split_once('.')
+        .ok_or(Error::MalformedToken("not three segments"))?;
     if payload_b64.contains('.') {
         return Err(Error::MalformedToken("not three segments"));
     }
@@ -149,7 +174,9 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
         return Err(Error::MalformedToken("header too large"));
     }
     let mut header_buf = [0u8; MAX_HEADER_B64];
-    let header_len = B64.decode_slice(header_b64, &mut header_buf).map_err(|_| Error::BadBase64(TokenPart::Header))?;
+    let header_len = B64
+        .decode_slice(header_b64, &mut header_buf)
+        .map_err(|_| Error::BadBase64(TokenPart::Header))?;
     let header = decode_header(header_buf.get(..header_len).unwrap_or_default())?;
     match header.alg.as_deref() {
         None => return Err(Error::MalformedHeader("alg")),
@@ -162,11 +189,18 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
     let kid = match header.kid {
         None => return Err(Error::MissingKid),
         Some(kid) if kid.is_empty() => return Err(Error::MissingKid),
-        Some(kid) if kid.len() > MAX_KID_LEN => return Err(Error::KidTooLong { len: kid.len(), max: MAX_KID_LEN }),
+        Some(kid) if kid.len() > MAX_KID_LEN => {
+            return Err(Error::KidTooLong {
+                len: kid.len(),
+                max: MAX_KID_LEN,
+            })
+        }
         Some(kid) => kid.into_owned(),
     };
 
-    let payload = B64.decode(payload_b64).map_err(|_| Error::BadBase64(TokenPart::Payload))?;
+    let payload = B64
+        .decode(payload_b64)
+        .map_err(|_| Error::BadBase64(TokenPart::Payload))?;
     let claims = decode_claims(&payload)?;
     if let Some(label) = &claims.ic_label {
         if !is_valid_ic_label(label) {
@@ -179,9 +213,16 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
         return Err(Error::BadSignature);
     }
     let mut signature = [0u8; MAX_SIGNATURE_BYTES];
-    let signature_len =
-        B64.decode_slice(signature_b64, &mut signature).map_err(|_| Error::BadBase64(TokenPart::Signature))?;
-    Ok(Parsed { signing_input, kid, claims, signature, signature_len })
+    let signature_len = B64
+        .decode_slice(signature_b64, &mut signature)
+        .map_err(|_| Error::BadBase64(TokenPart::Signature))?;
+    Ok(Parsed {
+        signing_input,
+        kid,
+        claims,
+        signature,
+        signature_len,
+    })
 }
 
 /// Step 6: the claims of a token whose signature verified.
@@ -189,7 +230,7 @@ fn check_claims(c: &InvocationClaims, v: &Validation, now: i64) -> Result<(), Er
     if c.iss != FIT_ISSUER {
         return Err(Error::WrongIssuer);
     }
-    if !c.aud.iter().any(|a| *a == v.audience) {
+    if !c.aud.contains(&v.audience) {
         return Err(Error::WrongAudience);
     }
     if c.app.id != v.audience {
@@ -200,7 +241,10 @@ fn check_claims(c: &InvocationClaims, v: &Validation, now: i64) -> Result<(), Er
     }
     let lifetime = c.exp.saturating_sub(c.iat);
     if lifetime > v.max_lifetime_secs {
-        return Err(Error::LifetimeTooLong { lifetime_secs: lifetime, max_secs: v.max_lifetime_secs });
+        return Err(Error::LifetimeTooLong {
+            lifetime_secs: lifetime,
+            max_secs: v.max_lifetime_secs,
+        });
     }
     let leeway = v.leeway_secs;
     if c.iat > now.saturating_add(leeway) {
@@ -216,7 +260,11 @@ fn check_claims(c: &InvocationClaims, v: &Validation, now: i64) -> Result<(), Er
         return Err(Error::BadApiBaseUrl("app.apiBaseUrl"));
     }
     if let Some(installation) = &c.app.installation {
-        if installation.contexts.iter().any(|ctx| !is_allowed_api_base_url(&ctx.api_base_url, &v.api_hosts)) {
+        if installation
+            .contexts
+            .iter()
+            .any(|ctx| !is_allowed_api_base_url(&ctx.api_base_url, &v.api_hosts))
+        {
             return Err(Error::BadApiBaseUrl("app.installation.contexts.apiBaseUrl"));
         }
     }
@@ -226,7 +274,9 @@ fn check_claims(c: &InvocationClaims, v: &Validation, now: i64) -> Result<(), Er
 /// `^[a-z0-9_-]{1,50}$`, the Isolated Cloud label syntax from the Forge docs.
 pub(crate) fn is_valid_ic_label(label: &str) -> bool {
     (1..=MAX_IC_LABEL_LEN).contains(&label.len())
-        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// `https://<host on the allowlist>` followed by nothing or by a plain absolute path.
@@ -236,7 +286,9 @@ pub(crate) fn is_valid_ic_label(label: &str) -> bool {
 /// percent-escapes only as `%XX` and never for `.`, `/` or `\`; path characters are RFC 3986 unreserved plus `/`,
 /// `{`, `}`, `:` and `@`-free sub-delimiters `!$&'()*+,;=`. The host comparison is exact.
 pub(crate) fn is_allowed_api_base_url(url: &str, hosts: &[String]) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else { return false };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
     let (host, path) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
@@ -263,8 +315,8 @@ pub(crate) fn is_allowed_api_base_url(url: &str, hosts: &[String]) -> bool {
                 continue;
             }
             b if b.is_ascii_alphanumeric() => {}
-            b'-' | b'.' | b'_' | b'~' | b'/' | b'{' | b'}' | b':' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*'
-            | b'+' | b',' | b';' | b'=' => {}
+            b'-' | b'.' | b'_' | b'~' | b'/' | b'{' | b'}' | b':' | b'!' | b'$' | b'&' | b'\''
+            | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {}
             _ => return false,
         }
         i += 1;
@@ -291,7 +343,10 @@ pub(crate) fn unix_now() -> i64 {
 
 /// Decodes the claims of `token` structurally without checking the signature or any claim value; used by
 /// [`crate::dangerous`].
-pub(crate) fn decode_unverified(token: &str, max_token_bytes: usize) -> Result<InvocationClaims, Error> {
+pub(crate) fn decode_unverified(
+    token: &str,
+    max_token_bytes: usize,
+) -> Result<InvocationClaims, Error> {
     parse(token, max_token_bytes).map(|p| p.claims)
 }
 
@@ -304,8 +359,21 @@ mod tests {
     fn bearer_scheme_is_case_insensitive_with_exactly_one_space() {
         assert_eq!(bearer_token("Bearer abc").unwrap(), "abc");
         assert_eq!(bearer_token("bEARER abc").unwrap(), "abc");
-        for bad in ["Bearer", "Bearer ", "Bearer  abc", "Bearer abc def", "Basic abc", "Bearerabc", " Bearer abc", "Bearer\tabc"] {
-            assert_eq!(bearer_token(bad), Err(Error::MalformedAuthorization), "{bad:?}");
+        for bad in [
+            "Bearer",
+            "Bearer ",
+            "Bearer  abc",
+            "Bearer abc def",
+            "Basic abc",
+            "Bearerabc",
+            " Bearer abc",
+            "Bearer\tabc",
+        ] {
+            assert_eq!(
+                bearer_token(bad),
+                Err(Error::MalformedAuthorization),
+                "{bad:?}"
+            );
         }
     }
 
@@ -314,7 +382,16 @@ mod tests {
         for ok in ["orange", "a", "a_b-9", &"x".repeat(50)] {
             assert!(is_valid_ic_label(ok), "{ok}");
         }
-        for bad in ["", "Orange", "a.b", "a/b", "../x", "a b", "é", &"x".repeat(51)] {
+        for bad in [
+            "",
+            "Orange",
+            "a.b",
+            "a/b",
+            "../x",
+            "a b",
+            "é",
+            &"x".repeat(51),
+        ] {
             assert!(!is_valid_ic_label(bad), "{bad}");
         }
     }
@@ -359,9 +436,21 @@ mod tests {
     fn framing_errors_come_before_decoding() {
         assert!(matches!(parse("", 8192), Err(Error::MalformedToken(_))));
         assert!(matches!(parse("a.b", 8192), Err(Error::MalformedToken(_))));
-        assert!(matches!(parse("a.b.c.d", 8192), Err(Error::MalformedToken(_))));
+        assert!(matches!(
+            parse("a.b.c.d", 8192),
+            Err(Error::MalformedToken(_))
+        ));
         assert!(matches!(parse("a..c", 8192), Err(Error::MalformedToken(_))));
-        assert!(matches!(parse(&"a".repeat(8193), 8192), Err(Error::TokenTooLarge { len: 8193, max: 8192 })));
-        assert_eq!(parse("a=.b.c", 8192).err(), Some(Error::BadBase64(TokenPart::Header)));
+        assert!(matches!(
+            parse(&"a".repeat(8193), 8192),
+            Err(Error::TokenTooLarge {
+                len: 8193,
+                max: 8192
+            })
+        ));
+        assert_eq!(
+            parse("a=.b.c", 8192).err(),
+            Some(Error::BadBase64(TokenPart::Header))
+        );
     }
 }

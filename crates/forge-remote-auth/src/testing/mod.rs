@@ -41,7 +41,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 pub const DOCS_EXAMPLE_PAYLOAD: &str = include_str!("fit-payload-docs-example.json");
 
 /// The app ARI of [`DOCS_EXAMPLE_PAYLOAD`]; use it for [`Validation::new`](crate::Validation::new) in tests.
-pub const DOCS_EXAMPLE_APP_ID: &str = "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107";
+pub const DOCS_EXAMPLE_APP_ID: &str =
+    "ari:cloud:ecosystem::app/8db33809-1f32-48bb-8c52-5877dab48107";
 
 /// The `kid` of [`TestKey::fixed`].
 pub const FIXED_TEST_KID: &str = "test-key-1";
@@ -61,7 +62,9 @@ pub struct TestKey {
 
 impl fmt::Debug for TestKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TestKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,13 +73,20 @@ impl TestKey {
     pub fn generate() -> Self {
         let rsa = openssl::rsa::Rsa::generate(2048).expect("RSA key generation");
         let private = PKey::from_rsa(rsa).expect("RSA key wrapping");
-        TestKey { kid: format!("test-{}", random_hex(8)), private }
+        TestKey {
+            kid: format!("test-{}", random_hex(8)),
+            private,
+        }
     }
 
     /// The committed test key, `kid` [`FIXED_TEST_KID`]: stable across runs, so fixtures can be recorded.
     pub fn fixed() -> Self {
-        let private = PKey::private_key_from_pem(FIXED_TEST_KEY_PEM.as_bytes()).expect("the committed test key");
-        TestKey { kid: FIXED_TEST_KID.to_owned(), private }
+        let private = PKey::private_key_from_pem(FIXED_TEST_KEY_PEM.as_bytes())
+            .expect("the committed test key");
+        TestKey {
+            kid: FIXED_TEST_KID.to_owned(),
+            private,
+        }
     }
 
     /// The same key under another `kid`.
@@ -114,7 +124,8 @@ impl TestKey {
 
     /// The raw RS256 signature of `message`.
     pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
-        let mut signer = Signer::new(MessageDigest::sha256(), &self.private).expect("an RS256 signer");
+        let mut signer =
+            Signer::new(MessageDigest::sha256(), &self.private).expect("an RS256 signer");
         signer.sign_oneshot_to_vec(message).expect("RS256 signing")
     }
 
@@ -167,14 +178,25 @@ pub struct FitBuilder {
 impl FitBuilder {
     /// The docs example payload ([`DOCS_EXAMPLE_PAYLOAD`]), header `{"alg":"RS256","typ":"JWT","kid":<key>}`.
     pub fn docs_example() -> Self {
-        let payload = match serde_json::from_str(DOCS_EXAMPLE_PAYLOAD).expect("the docs example is JSON") {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
+        let payload =
+            match serde_json::from_str(DOCS_EXAMPLE_PAYLOAD).expect("the docs example is JSON") {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
         let mut header = Map::new();
         header.insert("alg".into(), json!("RS256"));
         header.insert("typ".into(), json!("JWT"));
-        FitBuilder { payload, header, removed_header: Vec::new(), iat: None, nbf: None, exp: None, lifetime: 25, jti: None, raw: Vec::new() }
+        FitBuilder {
+            payload,
+            header,
+            removed_header: Vec::new(),
+            iat: None,
+            nbf: None,
+            exp: None,
+            lifetime: 25,
+            jti: None,
+            raw: Vec::new(),
+        }
     }
 
     fn set_path(&mut self, path: &str, value: Option<Value>) {
@@ -222,7 +244,11 @@ impl FitBuilder {
 
     /// Sets `app.id` and `aud` (a bare UUID is turned into the app ARI).
     pub fn app_id(mut self, id: &str) -> Self {
-        let ari = if id.starts_with(APP_ARI_PREFIX) { id.to_owned() } else { format!("{APP_ARI_PREFIX}{id}") };
+        let ari = if id.starts_with(APP_ARI_PREFIX) {
+            id.to_owned()
+        } else {
+            format!("{APP_ARI_PREFIX}{id}")
+        };
         self.app().insert("id".into(), json!(ari));
         self.payload.insert("aud".into(), json!(ari));
         self
@@ -231,7 +257,11 @@ impl FitBuilder {
     /// Sets `app.installationId` and `app.installation.id`.
     pub fn installation_id(mut self, id: &str) -> Self {
         self.app().insert("installationId".into(), json!(id));
-        if let Some(inst) = self.app().get_mut("installation").and_then(Value::as_object_mut) {
+        if let Some(inst) = self
+            .app()
+            .get_mut("installation")
+            .and_then(Value::as_object_mut)
+        {
             inst.insert("id".into(), json!(id));
         }
         self
@@ -248,7 +278,11 @@ impl FitBuilder {
 
     /// Sets `context.cloudId` and every installation context's `cloudId`.
     pub fn cloud_id(mut self, cloud_id: &str) -> Self {
-        if let Some(ctx) = self.payload.get_mut("context").and_then(Value::as_object_mut) {
+        if let Some(ctx) = self
+            .payload
+            .get_mut("context")
+            .and_then(Value::as_object_mut)
+        {
             ctx.insert("cloudId".into(), json!(cloud_id));
         }
         for c in self.installation_contexts() {
@@ -350,8 +384,14 @@ impl FitBuilder {
         };
         fill("iat", json!(iat));
         fill("nbf", json!(self.nbf.unwrap_or(iat)));
-        fill("exp", json!(self.exp.unwrap_or(iat.saturating_add(self.lifetime))));
-        fill("jti", json!(self.jti.clone().unwrap_or_else(|| random_hex(20))));
+        fill(
+            "exp",
+            json!(self.exp.unwrap_or(iat.saturating_add(self.lifetime))),
+        );
+        fill(
+            "jti",
+            json!(self.jti.clone().unwrap_or_else(|| random_hex(20))),
+        );
         p
     }
 
@@ -385,24 +425,34 @@ mod tests {
 
     #[test]
     fn the_embedded_fixture_matches_the_shared_one_when_present() {
-        let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/fit-payload-docs-example.json");
+        let shared = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/fit-payload-docs-example.json"
+        );
         if let Ok(text) = std::fs::read_to_string(shared) {
             let a: Value = serde_json::from_str(&text).unwrap();
             let b: Value = serde_json::from_str(DOCS_EXAMPLE_PAYLOAD).unwrap();
-            assert_eq!(a, b, "src/testing/fit-payload-docs-example.json drifted from shared/fixtures");
+            assert_eq!(
+                a, b,
+                "src/testing/fit-payload-docs-example.json drifted from shared/fixtures"
+            );
         }
     }
 
     #[test]
     fn builder_defaults_and_raw_edits() {
-        let b = FitBuilder::docs_example().issued_at(1000).claim("exp", json!("soon")).remove_claim("app.license");
+        let b = FitBuilder::docs_example()
+            .issued_at(1000)
+            .claim("exp", json!("soon"))
+            .remove_claim("app.license");
         let p = b.payload();
         assert_eq!(p["iat"], json!(1000));
         assert_eq!(p["nbf"], json!(1000));
         assert_eq!(p["exp"], json!("soon"));
         assert!(p["app"].get("license").is_none());
         assert_eq!(p["jti"].as_str().map(str::len), Some(40));
-        let h: Value = serde_json::from_str(&b.remove_header("kid").header_json(&TestKey::fixed())).unwrap();
+        let h: Value =
+            serde_json::from_str(&b.remove_header("kid").header_json(&TestKey::fixed())).unwrap();
         assert_eq!(h, json!({"alg": "RS256", "typ": "JWT"}));
     }
 }

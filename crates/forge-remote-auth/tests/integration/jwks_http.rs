@@ -19,7 +19,12 @@ fn jwks_response(body: String) -> ResponseTemplate {
 }
 
 async fn serve(server: &MockServer, body: String, expect: u64) {
-    Mock::given(method("GET")).and(path(JWKS_PATH)).respond_with(jwks_response(body)).expect(expect).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path(JWKS_PATH))
+        .respond_with(jwks_response(body))
+        .expect(expect)
+        .mount(server)
+        .await;
 }
 
 fn config(server: &MockServer) -> HttpKeyStoreConfig {
@@ -28,7 +33,10 @@ fn config(server: &MockServer) -> HttpKeyStoreConfig {
 
 fn validator_for(config: HttpKeyStoreConfig) -> (FitValidator, HttpKeyStore) {
     let store = HttpKeyStore::new(config).unwrap();
-    (FitValidator::new(validation(), Arc::new(store.clone())), store)
+    (
+        FitValidator::new(validation(), Arc::new(store.clone())),
+        store,
+    )
 }
 
 async fn jwks_requests(server: &MockServer) -> usize {
@@ -130,9 +138,15 @@ async fn cached_keys_keep_being_served_when_the_endpoint_fails() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(JWKS_PATH)).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(JWKS_PATH))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
     let (v, _) = validator_for(
-        config(&server).refresh_interval(Duration::from_secs(1)).retry_after_failure(Duration::from_millis(100)),
+        config(&server)
+            .refresh_interval(Duration::from_secs(1))
+            .retry_after_failure(Duration::from_millis(100)),
     );
     v.validate(&fit().sign(key())).await.unwrap();
     assert_eq!(jwks_requests(&server).await, 1);
@@ -141,7 +155,11 @@ async fn cached_keys_keep_being_served_when_the_endpoint_fails() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     v.validate(&fit().sign(key())).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(jwks_requests(&server).await, 2, "a background refresh was attempted");
+    assert_eq!(
+        jwks_requests(&server).await,
+        2,
+        "a background refresh was attempted"
+    );
     v.validate(&fit().sign(key())).await.unwrap();
 
     // A kid we do not know cannot be told apart from a fresh rotation while the endpoint fails: unavailable.
@@ -167,7 +185,11 @@ async fn a_slow_endpoint_times_out_quickly_and_fails_closed() {
     let e = v.validate(&fit().sign(key())).await.unwrap_err();
     assert!(matches!(e, Error::JwksFetchFailed(_)), "{e:?}");
     assert!(e.is_unavailable());
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -210,40 +232,73 @@ async fn keys_with_the_wrong_kty_use_or_alg_are_ignored() {
     serve(&server, jwks.to_string(), 1).await;
     let (v, _) = validator_for(config(&server));
     v.validate(&fit().sign(key())).await.unwrap();
-    for kid in ["enc", "rs512", "ps256", "ec", "no-verify", "small", "broken", "hmac"] {
+    for kid in [
+        "enc",
+        "rs512",
+        "ps256",
+        "ec",
+        "no-verify",
+        "small",
+        "broken",
+        "hmac",
+    ] {
         let token = fit().sign(&TestKey::fixed().with_kid(kid));
-        assert_eq!(v.validate(&token).await.unwrap_err(), Error::UnknownKid, "{kid}");
+        assert_eq!(
+            v.validate(&token).await.unwrap_err(),
+            Error::UnknownKid,
+            "{kid}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_jwks_without_usable_keys_or_not_json_is_invalid_and_unavailable() {
-    for body in ["not json".to_owned(), json!({"keys": []}).to_string(), json!({"nokeys": 1}).to_string()] {
+    for body in [
+        "not json".to_owned(),
+        json!({"keys": []}).to_string(),
+        json!({"nokeys": 1}).to_string(),
+    ] {
         let server = MockServer::start().await;
         serve(&server, body, 1).await;
         let (v, _) = validator_for(config(&server));
         let e = v.validate(&fit().sign(key())).await.unwrap_err();
-        assert!(matches!(e, Error::JwksInvalid(_)) && e.is_unavailable(), "{e:?}");
+        assert!(
+            matches!(e, Error::JwksInvalid(_)) && e.is_unavailable(),
+            "{e:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn oversized_bodies_and_redirects_are_refused() {
     let server = MockServer::start().await;
-    serve(&server, format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(70_000)), 1).await;
+    serve(
+        &server,
+        format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(70_000)),
+        1,
+    )
+    .await;
     let (v, _) = validator_for(config(&server));
-    assert!(matches!(v.validate(&fit().sign(key())).await.unwrap_err(), Error::JwksFetchFailed(_)));
+    assert!(matches!(
+        v.validate(&fit().sign(key())).await.unwrap_err(),
+        Error::JwksFetchFailed(_)
+    ));
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", "https://evil.example/jwks.json"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "https://evil.example/jwks.json"),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let (v, _) = validator_for(config(&server));
     let e = v.validate(&fit().sign(key())).await.unwrap_err();
-    assert!(matches!(&e, Error::JwksFetchFailed(m) if m.contains("302")), "{e:?}");
+    assert!(
+        matches!(&e, Error::JwksFetchFailed(m) if m.contains("302")),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -256,20 +311,41 @@ async fn isolated_cloud_labels_select_the_templated_jwks() {
         .expect(1)
         .mount(&server)
         .await;
-    let cfg = config(&server).isolated_cloud_template(format!("{}/ic/{{icLabel}}/jwks.json", server.uri()));
+    let cfg = config(&server)
+        .isolated_cloud_template(format!("{}/ic/{{icLabel}}/jwks.json", server.uri()));
     let (v, _) = validator_for(cfg.clone());
-    let c = v.validate(&fit().ic_label(Some("orange")).sign(key())).await.unwrap();
+    let c = v
+        .validate(&fit().ic_label(Some("orange")).sign(key()))
+        .await
+        .unwrap();
     assert_eq!(c.ic_label.as_deref(), Some("orange"));
     // The Isolated Cloud key does not sign for the ordinary cloud.
-    assert_eq!(v.validate(&fit().sign(key())).await.unwrap_err(), Error::UnknownKid);
+    assert_eq!(
+        v.validate(&fit().sign(key())).await.unwrap_err(),
+        Error::UnknownKid
+    );
 
     let (only_green, _) = validator_for(cfg.allowed_ic_labels(["green"]));
-    assert_eq!(only_green.validate(&fit().ic_label(Some("orange")).sign(key())).await.unwrap_err(), Error::BadIcLabel);
+    assert_eq!(
+        only_green
+            .validate(&fit().ic_label(Some("orange")).sign(key()))
+            .await
+            .unwrap_err(),
+        Error::BadIcLabel
+    );
 
     let (none, store) = validator_for(config(&server));
-    assert_eq!(none.validate(&fit().ic_label(Some("orange")).sign(key())).await.unwrap_err(), Error::IsolatedCloudNotConfigured);
+    assert_eq!(
+        none.validate(&fit().ic_label(Some("orange")).sign(key()))
+            .await
+            .unwrap_err(),
+        Error::IsolatedCloudNotConfigured
+    );
     // The store re-checks a label itself before putting it in a URL.
-    assert_eq!(store.verifying_key("k", Some("../x")).await.unwrap_err(), Error::IsolatedCloudNotConfigured);
+    assert_eq!(
+        store.verifying_key("k", Some("../x")).await.unwrap_err(),
+        Error::IsolatedCloudNotConfigured
+    );
 }
 
 #[tokio::test]
@@ -284,8 +360,15 @@ async fn prefetch_warms_the_cache() {
 
 #[test]
 fn bad_store_configurations_are_refused() {
-    for url in ["http://example.com/jwks.json", "file:///etc/passwd", "https://user:pw@host/x"] {
-        assert!(HttpKeyStore::new(HttpKeyStoreConfig::new(url)).is_err(), "{url}");
+    for url in [
+        "http://example.com/jwks.json",
+        "file:///etc/passwd",
+        "https://user:pw@host/x",
+    ] {
+        assert!(
+            HttpKeyStore::new(HttpKeyStoreConfig::new(url)).is_err(),
+            "{url}"
+        );
     }
     assert!(HttpKeyStore::new(HttpKeyStoreConfig::production()).is_ok());
     assert!(HttpKeyStore::new(HttpKeyStoreConfig::staging()).is_ok());

@@ -9,7 +9,12 @@ use crate::{fit, key, validator};
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap())
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 fn shared_validator() -> &'static FitValidator {
@@ -20,7 +25,11 @@ fn shared_validator() -> &'static FitValidator {
 /// One valid token for the whole run (lifetime raised so a slow run does not see it expire).
 fn valid_token() -> &'static str {
     static T: OnceLock<String> = OnceLock::new();
-    T.get_or_init(|| fit().lifetime(std::time::Duration::from_secs(300)).sign(key()))
+    T.get_or_init(|| {
+        fit()
+            .lifetime(std::time::Duration::from_secs(300))
+            .sign(key())
+    })
 }
 
 fn validate(token: &str) -> Result<forge_remote_auth::InvocationClaims, forge_remote_auth::Error> {
@@ -70,7 +79,9 @@ fn apply(token: &str, mutations: &[Mutation]) -> String {
                 chars.remove(i % len);
             }
             Mutation::Truncate(i) => chars.truncate(i % len),
-            Mutation::SwapAdjacent(i) if chars.len() >= 2 => chars.swap(i % (len - 1), i % (len - 1) + 1),
+            Mutation::SwapAdjacent(i) if chars.len() >= 2 => {
+                chars.swap(i % (len - 1), i % (len - 1) + 1)
+            }
             _ => {}
         }
     }
@@ -125,7 +136,9 @@ fn json_value(depth: u32) -> impl Strategy<Value = serde_json::Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[a-z:/.]{0,12}".prop_map(Value::from),
     ];
     let names = prop_oneof![
