@@ -248,14 +248,14 @@ mod tests {
             ("DATABASE_URL", "mysql://secret-password@x/y"),
             ("PORT", "80800"),
             ("PORT", "http"),
-            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "-3"),
             ("DATABASE_POOL_SIZE", "many"),
             ("FORGE_APP_ID", "not-an-ari"),
             ("FORGE_JWKS_URL", "http://evil.example/jwks.json"),
             ("FORGE_LEEWAY_SECONDS", "3600"),
             ("LOG_FORMAT", "xml"),
             ("BIND_ADDRESS", "everywhere"),
-            ("HTTP_WORKERS", "0"),
+            ("HTTP_WORKERS", "-2"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             let text = err.to_string();

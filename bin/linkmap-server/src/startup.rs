@@ -85,6 +85,12 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             App::new()
+                // A query string that does not even decode (e.g. `?limit=1&limit=2` into one field) is a 400 in
+                // problem+json like every other error; values that decode are checked by linkmap-core (422).
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, _| problem::ApiError::MalformedQuery.into()),
+                )
                 .app_data(state.clone())
                 .app_data(validator.clone())
                 .wrap(from_fn(request_log::log_requests))

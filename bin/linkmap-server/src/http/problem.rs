@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The body is not JSON at all (400).
     #[error("malformed JSON")]
     MalformedJson,
+    /// The query string cannot be decoded (400).
+    #[error("malformed query string")]
+    MalformedQuery,
     /// A query parameter is malformed (422, with the parameter named).
     #[error("invalid request")]
     Invalid(ValidationErrors),
@@ -77,6 +80,9 @@ impl ApiError {
     fn parts(&self) -> (&'static str, &'static str, String) {
         match self {
             Self::MalformedJson => ("malformed-json", "Malformed JSON", "The request body is not valid JSON.".into()),
+            Self::MalformedQuery => {
+                ("malformed-query", "Malformed query string", "The query string cannot be decoded.".into())
+            }
             Self::Invalid(errors) => {
                 let first = errors.errors().first().map(|e| e.field.as_str()).unwrap_or("body");
                 ("validation", "Invalid input", format!("`{first}` is invalid; see `errors` for every problem."))
@@ -110,7 +116,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedJson => StatusCode::BAD_REQUEST,
+            Self::MalformedJson | Self::MalformedQuery => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
