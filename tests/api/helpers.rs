@@ -28,6 +28,13 @@ struct Shared {
 fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
+        // Every test's server logs, at debug level and as in production (JSON), into one buffer that
+        // `logging.rs` scans for personal data.
+        linkmap_server::telemetry::init_with_filter(
+            LogFormat::Json,
+            "debug,h2=info,hyper=info,reqwest=info",
+            || CapturedLogs,
+        );
         let cluster = PrivateCluster::start_temporary()
             .expect("start a private PostgreSQL (see pg_cluster docs)");
         cluster
@@ -53,6 +60,28 @@ fn shared() -> &'static Shared {
             key: TestKey::fixed(),
         }
     })
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// A writer appending to the process-wide log buffer.
+pub struct CapturedLogs;
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far by every test in this process.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
 
 /// A running server on its own fresh database.

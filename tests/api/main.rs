@@ -7,5 +7,6 @@ mod auth;
 mod health;
 mod isolation;
 mod layouts;
+mod logging;
 mod queries;
 mod settings;

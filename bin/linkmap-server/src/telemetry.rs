@@ -8,7 +8,8 @@ use tracing_subscriber::{EnvFilter, Registry};
 
 use crate::configuration::LogFormat;
 
-/// Installs the global subscriber, writing to `sink`. A second call is a no-op (tests call it per test).
+/// Installs the global subscriber, writing to `sink`, filtered by `RUST_LOG` (default `info`).
+/// A second call is a no-op.
 pub fn init<W>(format: LogFormat, sink: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
@@ -16,6 +17,21 @@ where
     let filter = EnvFilter::builder()
         .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
         .from_env_lossy();
+    install(format, filter, sink);
+}
+
+/// Like [`init`] with explicit filter directives (tests capture debug output this way).
+pub fn init_with_filter<W>(format: LogFormat, directives: &str, sink: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    install(format, EnvFilter::new(directives), sink);
+}
+
+fn install<W>(format: LogFormat, filter: EnvFilter, sink: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let result = match format {
         LogFormat::Json => {
             let layer = tracing_subscriber::fmt::layer()
