@@ -97,6 +97,7 @@ fn serve_migrates_and_answers_health_checks_on_a_real_database() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = child.kill();
+    let _ = child.wait();
     let mut stdout = String::new();
     child
         .stdout
