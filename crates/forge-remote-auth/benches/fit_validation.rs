@@ -10,6 +10,8 @@
 //! - `full_validation_static_store` / `full_validation_http_store_warm`: `FitValidator::validate`, everything
 //!   included (size cap, base64url, strict JSON, typed claims, key lookup, signature, claim rules).
 //! - `structural_decode_only`: `dangerous::insecure_decode_claims`, the non-crypto part alone.
+//! - `component_*`: pieces of it (base64 of the payload with either engine, a plain `serde_json::Value` parse of
+//!   the payload for scale, SHA-256 of the signing input) to show where the time goes.
 //!
 //! The validator's future is polled once with a no-op waker: with a warm cache it never waits, so this measures
 //! validation itself rather than an executor.
@@ -175,6 +177,25 @@ fn main() {
         });
         g.bench_function("full_validation_http_store_warm", |b| {
             b.iter(|| now_or_never(http_validator.validate(black_box(&s.token))).is_ok())
+        });
+        // Components, to show where the time beyond the RSA check goes.
+        let payload_b64 = s.signing_input.split('.').nth(1).unwrap();
+        let payload = B64.decode(payload_b64).unwrap();
+        g.bench_function("component_base64_payload_base64_crate", |b| {
+            b.iter(|| B64.decode(black_box(payload_b64)).unwrap())
+        });
+        g.bench_function("component_base64_payload_base64_simd", |b| {
+            b.iter(|| {
+                base64_simd::URL_SAFE_NO_PAD
+                    .decode_to_vec(black_box(payload_b64))
+                    .unwrap()
+            })
+        });
+        g.bench_function("component_serde_json_value_parse_of_payload", |b| {
+            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&payload)).unwrap())
+        });
+        g.bench_function("component_sha256_of_signing_input", |b| {
+            b.iter(|| openssl::sha::sha256(black_box(s.signing_input.as_bytes())))
         });
         g.bench_function("structural_decode_only", |b| {
             b.iter(|| dangerous::insecure_decode_claims(black_box(&s.token)).is_ok())

@@ -377,6 +377,14 @@ impl KeyStore for HttpKeyStore {
     ) -> Result<Option<Arc<VerifyingKey>>, Error> {
         self.realm(ic_label)?.key(kid).await
     }
+
+    fn cached_key(&self, kid: &str, ic_label: Option<&str>) -> Option<Arc<VerifyingKey>> {
+        match ic_label {
+            None => self.inner.default.cached(kid),
+            // Labels go through `realm`, which checks them against the configuration.
+            Some(_) => self.realm(ic_label).ok()?.cached(kid),
+        }
+    }
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -394,24 +402,27 @@ impl Realm {
         }
     }
 
+    /// The cached key for `kid`, if any; a stale set still answers and starts one background refresh.
+    fn cached(self: &Arc<Self>, kid: &str) -> Option<Arc<VerifyingKey>> {
+        let snap = read(&self.snapshot);
+        let s = snap.as_ref()?;
+        let key = find_key(&s.keys, kid)?;
+        let stale = s.fetched_at.elapsed() >= self.fetcher.config.refresh_interval;
+        drop(snap);
+        if stale {
+            self.refresh_in_background();
+        }
+        Some(key)
+    }
+
     fn current(&self) -> Option<Arc<Snapshot>> {
         read(&self.snapshot).clone()
     }
 
     async fn key(self: Arc<Self>, kid: &str) -> Result<Option<Arc<VerifyingKey>>, Error> {
         // Hot path: known kid in the cached set.
-        {
-            let snap = read(&self.snapshot);
-            if let Some(key) = snap.as_ref().and_then(|s| find_key(&s.keys, kid)) {
-                let stale = snap.as_ref().is_some_and(|s| {
-                    s.fetched_at.elapsed() >= self.fetcher.config.refresh_interval
-                });
-                drop(snap);
-                if stale {
-                    self.refresh_in_background();
-                }
-                return Ok(Some(key));
-            }
+        if let Some(key) = self.cached(kid) {
+            return Ok(Some(key));
         }
 
         // Slow path: unknown kid or cold start. Queue for the single fetch slot.

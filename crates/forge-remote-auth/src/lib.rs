@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 // Layout (modules are private; everything public is re-exported here, jsonwebtoken style):
+// - `b64`: strict base64url for the token segments;
 // - `validation`: the `Validation` settings and the constants behind them;
 // - `validator`: `FitValidator`, the order of the checks, claim and URL rules;
 // - `decode`: the strict single-pass JSON decoder for the header and claims;
@@ -14,6 +15,7 @@
 // - `tokens`: app tokens, trace ids, header names;
 // - `error`: `Error` and `ConfigError`.
 
+mod b64;
 mod claims;
 mod decode;
 mod error;

@@ -15,16 +15,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-
 use crate::claims::InvocationClaims;
 use crate::decode::{decode_claims, decode_header};
 use crate::error::{Error, TokenPart};
 use crate::keys::KeyStore;
 use crate::replay::ReplayGuard;
 use crate::validation::{Validation, FIT_ISSUER, MAX_KID_LEN};
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Longest accepted encoded header. A FIT header is about 60 characters; this leaves room for `typ` and
 /// ignored members while letting the header decode into a stack buffer.
@@ -62,10 +58,26 @@ impl fmt::Debug for FitValidator {
 /// A token that passed the structural checks (steps 1–3). Nothing in it is trusted yet.
 struct Parsed<'t> {
     signing_input: &'t str,
-    kid: String,
+    /// The `kid`, kept inline (it is at most [`MAX_KID_LEN`] bytes): no allocation per request.
+    kid: [u8; MAX_KID_LEN],
+    kid_len: usize,
     claims: InvocationClaims,
     signature: [u8; MAX_SIGNATURE_BYTES],
     signature_len: usize,
+}
+
+impl Parsed<'_> {
+    fn kid(&self) -> &str {
+        // Copied from a `str` at a char boundary, so this cannot fail; an empty kid would match no key anyway.
+        self.kid
+            .get(..self.kid_len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+
+    fn signature(&self) -> &[u8] {
+        self.signature.get(..self.signature_len).unwrap_or_default()
+    }
 }
 
 impl FitValidator {
@@ -108,17 +120,18 @@ impl FitValidator {
         let v = &self.inner.validation;
         let parsed = parse(token, v.max_token_bytes)?;
 
-        let key = self
-            .inner
-            .keys
-            .verifying_key(&parsed.kid, parsed.claims.ic_label.as_deref())
-            .await?
-            .ok_or(Error::UnknownKid)?;
-        let signature = parsed
-            .signature
-            .get(..parsed.signature_len)
-            .unwrap_or_default();
-        if !key.verify_rs256(parsed.signing_input.as_bytes(), signature) {
+        let (kid, ic_label) = (parsed.kid(), parsed.claims.ic_label.as_deref());
+        // A warm cache answers synchronously; only a miss pays for the boxed async call.
+        let key = match self.inner.keys.cached_key(kid, ic_label) {
+            Some(key) => key,
+            None => self
+                .inner
+                .keys
+                .verifying_key(kid, ic_label)
+                .await?
+                .ok_or(Error::UnknownKid)?,
+        };
+        if !key.verify_rs256(parsed.signing_input.as_bytes(), parsed.signature()) {
             return Err(Error::BadSignature);
         }
 
@@ -174,10 +187,9 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
         return Err(Error::MalformedToken("header too large"));
     }
     let mut header_buf = [0u8; MAX_HEADER_B64];
-    let header_len = B64
-        .decode_slice(header_b64, &mut header_buf)
-        .map_err(|_| Error::BadBase64(TokenPart::Header))?;
-    let header = decode_header(header_buf.get(..header_len).unwrap_or_default())?;
+    let header_bytes = crate::b64::decode_into(header_b64, &mut header_buf)
+        .ok_or(Error::BadBase64(TokenPart::Header))?;
+    let header = decode_header(header_bytes)?;
     match header.alg.as_deref() {
         None => return Err(Error::MalformedHeader("alg")),
         Some("RS256") => {}
@@ -186,21 +198,25 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
     if header.has_crit {
         return Err(Error::CritHeader);
     }
-    let kid = match header.kid {
-        None => return Err(Error::MissingKid),
-        Some(kid) if kid.is_empty() => return Err(Error::MissingKid),
-        Some(kid) if kid.len() > MAX_KID_LEN => {
+    let mut kid = [0u8; MAX_KID_LEN];
+    let kid_len = match header.kid.as_deref() {
+        None | Some("") => return Err(Error::MissingKid),
+        Some(k) if k.len() > MAX_KID_LEN => {
             return Err(Error::KidTooLong {
-                len: kid.len(),
+                len: k.len(),
                 max: MAX_KID_LEN,
-            })
+            });
         }
-        Some(kid) => kid.into_owned(),
+        Some(k) => {
+            kid.get_mut(..k.len())
+                .unwrap_or_default()
+                .copy_from_slice(k.as_bytes());
+            k.len()
+        }
     };
 
-    let payload = B64
-        .decode(payload_b64)
-        .map_err(|_| Error::BadBase64(TokenPart::Payload))?;
+    let payload =
+        crate::b64::decode_to_vec(payload_b64).ok_or(Error::BadBase64(TokenPart::Payload))?;
     let claims = decode_claims(&payload)?;
     if let Some(label) = &claims.ic_label {
         if !is_valid_ic_label(label) {
@@ -213,12 +229,13 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
         return Err(Error::BadSignature);
     }
     let mut signature = [0u8; MAX_SIGNATURE_BYTES];
-    let signature_len = B64
-        .decode_slice(signature_b64, &mut signature)
-        .map_err(|_| Error::BadBase64(TokenPart::Signature))?;
+    let signature_len = crate::b64::decode_into(signature_b64, &mut signature)
+        .ok_or(Error::BadBase64(TokenPart::Signature))?
+        .len();
     Ok(Parsed {
         signing_input,
         kid,
+        kid_len,
         claims,
         signature,
         signature_len,

@@ -109,7 +109,12 @@ async fn a_storm_of_unknown_kids_causes_exactly_one_fetch() {
         unknown += 1;
     }
     assert_eq!(unknown, 1000);
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Generous for a debug build on a busy machine; a fetch per request (3 s timeout each) would blow far past it.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(jwks_requests(&server).await, 2);
 }
 
