@@ -16,6 +16,15 @@ const USER_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/queries/00000000-0000-4000-8000-000000000000"),
     ("GET", "/settings"),
     ("PUT", "/settings"),
+    ("GET", "/me/data"),
+    ("DELETE", "/me/data"),
+];
+
+/// Lifecycle and trigger routes: a FIT without a principal is fine there, a missing or bad one is not.
+const APP_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/forge/events"),
+    ("POST", "/forge/pre-uninstall"),
+    ("POST", "/forge/scheduled/daily"),
 ];
 
 #[tokio::test]
@@ -26,7 +35,7 @@ async fn every_user_route_refuses_a_missing_or_bad_token_with_401() {
     );
     let an_hour_ago = unix_now() - 3600;
     let expired = sign(builder(A_ALICE).issued_at(an_hour_ago));
-    for (method, path) in USER_ROUTES {
+    for (method, path) in USER_ROUTES.iter().chain(APP_ROUTES) {
         for token in [
             None,
             Some("not-a-jwt"),
@@ -52,7 +61,13 @@ async fn every_user_route_refuses_a_missing_or_bad_token_with_401() {
         }
     }
     assert_eq!(
-        app.row_counts().await.iter().map(|(_, n)| n).sum::<i64>(),
+        app.row_counts()
+            .await
+            .iter()
+            // The migration's own key row is schema, not data.
+            .filter(|(t, _)| t != "privacy_keys")
+            .map(|(_, n)| n)
+            .sum::<i64>(),
         0,
         "a refused call stored something"
     );

@@ -137,6 +137,7 @@ pub async fn spawn_app() -> TestApp {
         forge_leeway: forge_remote_auth::DEFAULT_LEEWAY,
         log_format: LogFormat::Pretty,
         http_workers: Some(1),
+        reporting: linkmap_server::configuration::ReportingSettings::default(),
     };
     let keys = Arc::new(StaticKeyStore::from_jwks_json(&shared.key.jwks_json()).unwrap());
     let app = Application::build_with_keys(settings, keys)
@@ -354,4 +355,99 @@ pub fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// A valid FIT for `installation` without a principal, as lifecycle events and triggers carry.
+pub fn app_token(installation: &'static str) -> String {
+    sign(
+        FitBuilder::docs_example()
+            .app_id(APP_ID)
+            .installation_id(installation)
+            .principal(None),
+    )
+}
+
+impl TestApp {
+    /// Sends a request with extra headers (e.g. `x-forge-oauth-system`).
+    #[allow(dead_code)]
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", self.address),
+            )
+            .header("Authorization", format!("Bearer {token}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).unwrap());
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    /// Names of every table of the schema (migration history excluded).
+    pub async fn tables(&self) -> Vec<String> {
+        self.row_counts()
+            .await
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    /// Per table, how many rows mention `needle` anywhere (any column, as text): for "nothing of X is left"
+    /// checks that also cover tables added later.
+    pub async fn rows_mentioning(&self, needle: &str) -> Vec<(String, i64)> {
+        let db = self.db().await;
+        let mut out = Vec::new();
+        for t in self.tables().await {
+            let n: i64 = db
+                .query_one(
+                    &format!(
+                        "SELECT count(*) FROM \"{t}\" x WHERE strpos(to_jsonb(x)::text, $1) > 0"
+                    ),
+                    &[&needle],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            out.push((t, n));
+        }
+        out
+    }
+
+    /// Creates two layouts, a query and settings for `user`; returns the layout and query ids.
+    pub async fn populate(&self, user: User, tag: &str) -> (Vec<String>, Vec<String>) {
+        let mut layouts = Vec::new();
+        for i in 0..2 {
+            let r = self
+                .post("/layouts", user, &layout_body(&format!("{tag} map {i}")))
+                .await;
+            assert_eq!(r.status, 201, "{}", r.raw);
+            layouts.push(r.body["id"].as_str().unwrap().to_owned());
+        }
+        let r = self
+            .post(
+                "/queries",
+                user,
+                &serde_json::json!({"name": format!("{tag} query"), "jql": format!("project = {tag}")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.raw);
+        let queries = vec![r.body["id"].as_str().unwrap().to_owned()];
+        let settings = serde_json::json!({"theme": "dark", "layoutAlgorithm": "radial", "linkTypes": ["blocks"],
+            "issueTypes": [], "depth": 3, "showResolved": false});
+        assert_eq!(self.put("/settings", user, &settings).await.status, 200);
+        (layouts, queries)
+    }
 }

@@ -7,6 +7,8 @@ mod auth;
 mod health;
 mod isolation;
 mod layouts;
+mod lifecycle;
 mod logging;
+mod me_data;
 mod queries;
 mod settings;

@@ -62,6 +62,84 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// HTTP worker threads; `None` means one per CPU core.
     pub http_workers: Option<usize>,
+    /// The daily account-closure reconciliation (policy D2).
+    pub reporting: ReportingSettings,
+}
+
+/// Atlassian's production Personal Data Reporting endpoint (FORGE-CONTRACT §5).
+pub const DEFAULT_REPORTING_URL: &str = "https://api.atlassian.com/app/report-accounts/";
+/// Longest wait honoured from a 429/503 `Retry-After` by default.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Reconciliation runs one instance works at once, by default.
+pub const DEFAULT_RECONCILIATION_CONCURRENCY: usize = 2;
+
+/// Settings of the reconciliation job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportingSettings {
+    /// `PERSONAL_DATA_REPORTING_URL`: where account ids are reported (https; plain http only on loopback).
+    pub url: String,
+    /// `REPORTING_MAX_RETRY_AFTER_SECONDS`: the longest `Retry-After` honoured (0–600; tests use 0).
+    pub max_retry_after: Duration,
+    /// `RECONCILIATION_CONCURRENCY`: installations reconciled at once by this instance (1–64).
+    pub concurrency: usize,
+}
+
+impl Default for ReportingSettings {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_REPORTING_URL.to_owned(),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            concurrency: DEFAULT_RECONCILIATION_CONCURRENCY,
+        }
+    }
+}
+
+/// What `linkmap-server admin …` needs: the database and the key of the audit hashes.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// Postgres connection URL.
+    pub database_url: Secret,
+    /// `AUDIT_HASH_KEY`: HMAC-SHA256 key for the account/installation hashes in audit records (≥ 32 bytes).
+    pub audit_hash_key: Secret,
+}
+
+/// Minimum length of `AUDIT_HASH_KEY`.
+pub const MIN_AUDIT_KEY_BYTES: usize = 32;
+
+impl AdminSettings {
+    /// Reads admin settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads admin settings through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |k: &'static str| lookup(k).filter(|v| !v.trim().is_empty());
+        let database_url = get("DATABASE_URL").ok_or(SettingsError::Missing("DATABASE_URL"))?;
+        check_database_url(&database_url)?;
+        let key = get("AUDIT_HASH_KEY").ok_or(SettingsError::Missing("AUDIT_HASH_KEY"))?;
+        if key.len() < MIN_AUDIT_KEY_BYTES {
+            return Err(SettingsError::Invalid {
+                var: "AUDIT_HASH_KEY",
+                why: "must be at least 32 bytes (e.g. 64 hex characters from a random source)",
+            });
+        }
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            audit_hash_key: Secret::new(key),
+        })
+    }
+}
+
+fn check_database_url(url: &str) -> Result<(), SettingsError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        Err(SettingsError::Invalid {
+            var: "DATABASE_URL",
+            why: "must start with postgres://",
+        })
+    }
 }
 
 /// A setting that is missing or malformed.
@@ -92,12 +170,7 @@ impl Settings {
         let required = |k: &'static str| get(k).ok_or(SettingsError::Missing(k));
 
         let database_url = required("DATABASE_URL")?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(SettingsError::Invalid {
-                var: "DATABASE_URL",
-                why: "must start with postgres://",
-            });
-        }
+        check_database_url(&database_url)?;
         let database_pool_size = match get("DATABASE_POOL_SIZE") {
             None => DEFAULT_POOL_SIZE,
             Some(v) => match v.trim().parse::<usize>() {
@@ -174,7 +247,44 @@ impl Settings {
                 }
             },
         };
+        let reporting_url =
+            get("PERSONAL_DATA_REPORTING_URL").unwrap_or_else(|| DEFAULT_REPORTING_URL.to_owned());
+        if !(reporting_url.starts_with("https://") || is_loopback_http(&reporting_url)) {
+            return Err(SettingsError::Invalid {
+                var: "PERSONAL_DATA_REPORTING_URL",
+                why: "must be an https:// URL (plain http only on 127.0.0.1 or localhost)",
+            });
+        }
+        let max_retry_after = match get("REPORTING_MAX_RETRY_AFTER_SECONDS") {
+            None => DEFAULT_MAX_RETRY_AFTER,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) if s <= 600 => Duration::from_secs(s),
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "REPORTING_MAX_RETRY_AFTER_SECONDS",
+                        why: "must be a whole number of seconds from 0 to 600",
+                    })
+                }
+            },
+        };
+        let concurrency = match get("RECONCILIATION_CONCURRENCY") {
+            None => DEFAULT_RECONCILIATION_CONCURRENCY,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "RECONCILIATION_CONCURRENCY",
+                        why: "must be a whole number from 1 to 64",
+                    })
+                }
+            },
+        };
         Ok(Self {
+            reporting: ReportingSettings {
+                url: reporting_url,
+                max_retry_after,
+                concurrency,
+            },
             http_workers,
             database_url: Secret::new(database_url),
             database_pool_size,
@@ -228,6 +338,63 @@ mod tests {
         assert_eq!(s.database_pool_size, DEFAULT_POOL_SIZE);
         assert_eq!(s.forge_jwks_url, forge_remote_auth::PROD_JWKS_URL);
         assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.reporting, ReportingSettings::default());
+        assert_eq!(
+            s.reporting.url,
+            "https://api.atlassian.com/app/report-accounts/"
+        );
+    }
+
+    #[test]
+    fn reporting_settings_are_read_and_loopback_http_is_allowed() {
+        let s = settings(&[
+            (
+                "PERSONAL_DATA_REPORTING_URL",
+                "http://127.0.0.1:9999/report",
+            ),
+            ("REPORTING_MAX_RETRY_AFTER_SECONDS", "0"),
+            ("RECONCILIATION_CONCURRENCY", "4"),
+        ])
+        .unwrap();
+        assert_eq!(s.reporting.url, "http://127.0.0.1:9999/report");
+        assert_eq!(s.reporting.max_retry_after, Duration::ZERO);
+        assert_eq!(s.reporting.concurrency, 4);
+    }
+
+    #[test]
+    fn admin_settings_need_the_database_and_a_long_audit_key() {
+        let env = |pairs: &[(&str, &str)]| {
+            let map: HashMap<String, String> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            AdminSettings::from_lookup(|k| map.get(k).cloned())
+        };
+        let key = "k".repeat(32);
+        assert_eq!(
+            env(&[("AUDIT_HASH_KEY", &key)]).unwrap_err(),
+            SettingsError::Missing("DATABASE_URL")
+        );
+        assert_eq!(
+            env(&[("DATABASE_URL", "postgres://u@h/d")]).unwrap_err(),
+            SettingsError::Missing("AUDIT_HASH_KEY")
+        );
+        let short = env(&[
+            ("DATABASE_URL", "postgres://u@h/d"),
+            ("AUDIT_HASH_KEY", "tooshortsecret"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            short.contains("AUDIT_HASH_KEY") && !short.contains("tooshortsecret"),
+            "{short}"
+        );
+        let ok = env(&[
+            ("DATABASE_URL", "postgres://u@h/d"),
+            ("AUDIT_HASH_KEY", &key),
+        ])
+        .unwrap();
+        assert!(!format!("{ok:?}").contains(&key));
     }
 
     #[test]
@@ -256,6 +423,12 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("BIND_ADDRESS", "everywhere"),
             ("HTTP_WORKERS", "-2"),
+            (
+                "PERSONAL_DATA_REPORTING_URL",
+                "http://tracker.example/report",
+            ),
+            ("REPORTING_MAX_RETRY_AFTER_SECONDS", "86400"),
+            ("RECONCILIATION_CONCURRENCY", "0"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             let text = err.to_string();

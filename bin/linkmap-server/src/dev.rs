@@ -114,6 +114,7 @@ pub async fn run(opts: DevOptions) -> Result<(), DevError> {
         forge_leeway: forge_remote_auth::DEFAULT_LEEWAY,
         log_format: LogFormat::Pretty,
         http_workers: None,
+        reporting: crate::configuration::ReportingSettings::default(),
     };
     let app = match Application::build(settings).await {
         Ok(app) => app,

@@ -8,6 +8,8 @@
 //! - [`http`]: bodies, problem+json errors (the one place errors become HTTP), security headers, request logs.
 //! - [`db`]: the Postgres pool, migrations, and the stores behind linkmap-core's traits.
 //! - [`pg_cluster`]: a private PostgreSQL from the installed binaries (the `dev` command and the tests).
+//! - [`privacy`]: the reporting API client and the daily reconciliation job (policy D2).
+//! - [`admin`]: the audited operator commands (`linkmap-server admin …`, policy D3, U4).
 //! - [`dev`]: the one-command local run.
 
 pub mod configuration;
@@ -15,6 +17,7 @@ pub mod db;
 pub mod dev;
 pub mod http;
 pub mod pg_cluster;
+pub mod privacy;
 pub mod routes;
 pub mod startup;
 pub mod state;

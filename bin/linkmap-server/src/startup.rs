@@ -13,6 +13,8 @@ use forge_remote_auth::{FitValidator, HttpKeyStore, HttpKeyStoreConfig, KeyStore
 use crate::configuration::Settings;
 use crate::db::{self, DbSetupError};
 use crate::http::{headers, problem, request_log};
+use crate::privacy::client::HttpReportingClient;
+use crate::privacy::reconcile::{JobQueue, Reconciler};
 use crate::routes;
 use crate::state::AppState;
 
@@ -25,6 +27,9 @@ pub enum StartupError {
     /// The FIT validator configuration is invalid.
     #[error("invalid Forge authentication settings: {0}")]
     Auth(String),
+    /// The reporting API client could not be built.
+    #[error("invalid Personal Data Reporting settings: {0}")]
+    Reporting(String),
     /// The listener could not be bound.
     #[error("could not listen on {address}")]
     Bind {
@@ -70,7 +75,16 @@ impl Application {
 
         let pool = db::build_pool(settings.database_url.expose(), settings.database_pool_size)?;
         db::migrate(&pool).await?;
-        let state = web::Data::new(AppState::new(pool));
+        let client = HttpReportingClient::new(&settings.reporting.url)
+            .map_err(|e| StartupError::Reporting(e.to_string()))?;
+        let reconciler = Reconciler::new(
+            pool.clone(),
+            settings.database_url.clone(),
+            Arc::new(client),
+            settings.reporting.max_retry_after,
+        );
+        let jobs = JobQueue::start(Arc::new(reconciler), settings.reporting.concurrency);
+        let state = web::Data::new(AppState::new(pool, jobs));
         let validator = web::Data::new(validator);
 
         let address = format!("{}:{}", settings.bind_address, settings.port);

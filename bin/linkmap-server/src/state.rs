@@ -7,6 +7,8 @@ use linkmap_core::ConfigService;
 
 use crate::db::config_store::PgConfigStore;
 use crate::db::installations::InstallationRegistry;
+use crate::db::privacy_store::PgPrivacyStore;
+use crate::privacy::reconcile::JobQueue;
 
 /// Shared application state (one per process, behind `web::Data`).
 #[derive(Debug)]
@@ -15,14 +17,20 @@ pub struct AppState {
     pub config: ConfigService<PgConfigStore>,
     /// Installations seen by this instance.
     pub registry: InstallationRegistry,
+    /// Export, erasure and purge (policy D1, D3, R1, R3).
+    pub privacy: PgPrivacyStore,
+    /// The reconciliation queue (policy D2).
+    pub jobs: JobQueue,
     /// The pool, for readiness checks.
     pub pool: Pool,
 }
 
 impl AppState {
     /// State over `pool`.
-    pub fn new(pool: Pool) -> Self {
+    pub fn new(pool: Pool, jobs: JobQueue) -> Self {
         Self {
+            privacy: PgPrivacyStore::new(pool.clone()),
+            jobs,
             config: ConfigService::new(Arc::new(PgConfigStore::new(pool.clone()))),
             registry: InstallationRegistry::new(pool.clone()),
             pool,

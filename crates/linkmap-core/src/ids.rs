@@ -100,6 +100,18 @@ impl fmt::Debug for AccountId {
     }
 }
 
+impl AccountId {
+    /// Serializes the raw id, for the **one** document that must carry it: the user's own data
+    /// export (policy R1, [`crate::DataExport`]). Used through `#[serde(serialize_with)]` so no
+    /// other type can serialize an account id by accident; the id is still never logged.
+    pub(crate) fn serialize_for_export<S: serde::Serializer>(
+        id: &AccountId,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&id.0)
+    }
+}
+
 /// The one (installation, account) pair every stored record belongs to.
 ///
 /// `Debug` is safe to log: the account part is redacted.

@@ -11,6 +11,7 @@ mod input;
 mod layout;
 mod limits;
 pub mod page;
+pub mod privacy;
 mod query;
 mod service;
 mod settings;
@@ -31,6 +32,7 @@ pub use input::{parse_json, InputError};
 pub use layout::{Layout, LayoutDraft, LayoutInput, LayoutSummary, LayoutUpdate};
 pub use limits::*;
 pub use page::{Cursor, Page, PageRequest, Paged};
+pub use privacy::{DataExport, DeletionCounts, ExportedSettings, PrivacyStore};
 pub use query::{QueryDraft, QueryInput, QueryUpdate, SavedQuery};
 pub use service::ConfigService;
 pub use settings::{

@@ -124,7 +124,7 @@ fn summary_from_row(row: &Row) -> Result<LayoutSummary, StoreError> {
     })
 }
 
-fn layout_from_row(row: &Row) -> Result<Layout, StoreError> {
+pub(crate) fn layout_from_row(row: &Row) -> Result<Layout, StoreError> {
     let source: serde_json::Value = row.try_get("source").map_err(store_error)?;
     let body: serde_json::Value = row.try_get("body").map_err(store_error)?;
     let draft = LayoutDraft::from_stored(
@@ -144,7 +144,7 @@ fn layout_from_row(row: &Row) -> Result<Layout, StoreError> {
     })
 }
 
-fn query_from_row(row: &Row) -> Result<SavedQuery, StoreError> {
+pub(crate) fn query_from_row(row: &Row) -> Result<SavedQuery, StoreError> {
     Ok(SavedQuery {
         id: QueryId(row.try_get("id").map_err(store_error)?),
         name: QueryName::parse(row.try_get("name").map_err(store_error)?)
@@ -196,8 +196,8 @@ async fn list_rows(
 }
 
 const SUMMARY_COLUMNS: &str = "id, name, source, node_count, version, created_at, updated_at";
-const LAYOUT_COLUMNS: &str = "id, name, source, body, version, created_at, updated_at";
-const QUERY_COLUMNS: &str = "id, name, jql, version, created_at, updated_at";
+pub(crate) const LAYOUT_COLUMNS: &str = "id, name, source, body, version, created_at, updated_at";
+pub(crate) const QUERY_COLUMNS: &str = "id, name, jql, version, created_at, updated_at";
 
 /// What differs between the two versioned record kinds when an update misses.
 async fn miss_outcome<T>(

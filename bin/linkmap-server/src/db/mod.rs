@@ -5,6 +5,7 @@
 
 pub mod config_store;
 pub mod installations;
+pub mod privacy_store;
 
 use std::time::Duration;
 

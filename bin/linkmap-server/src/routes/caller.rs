@@ -54,27 +54,37 @@ impl Caller {
         let account = AccountId::parse(principal).map_err(|_| {
             ApiError::Forbidden("The invocation's user cannot hold data (anonymous or malformed).")
         })?;
-        let installation = InstallationId::parse(&claims.app.installation_id)
-            .map_err(|_| ApiError::Forbidden("The invocation's installation id is malformed."))?;
-        let cloud_id = claims
-            .context
-            .as_ref()
-            .and_then(|c| c.cloud_id.clone())
-            .or_else(|| {
-                claims
-                    .app
-                    .installation
-                    .as_ref()
-                    .and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.clone()))
-            });
-        let registration = Registration {
-            installation_id: installation.as_str().to_owned(),
-            cloud_id,
-            api_base_url: claims.app.api_base_url.clone(),
-        };
+        let (installation, registration) = installation_of(invocation)?;
         Ok(Self {
             owner: Owner::new(installation, account),
             registration,
         })
     }
+}
+
+/// The installation a verified invocation acts for, and what we record about it (policy C2): taken from the FIT
+/// only, never from a body (policy U2). Works for invocations without a principal (lifecycle events, triggers).
+pub fn installation_of(
+    invocation: &ForgeInvocation,
+) -> Result<(InstallationId, Registration), ApiError> {
+    let claims = &invocation.claims;
+    let installation = InstallationId::parse(&claims.app.installation_id)
+        .map_err(|_| ApiError::Forbidden("The invocation's installation id is malformed."))?;
+    let cloud_id = claims
+        .context
+        .as_ref()
+        .and_then(|c| c.cloud_id.clone())
+        .or_else(|| {
+            claims
+                .app
+                .installation
+                .as_ref()
+                .and_then(|i| i.contexts.iter().find_map(|c| c.cloud_id.clone()))
+        });
+    let registration = Registration {
+        installation_id: installation.as_str().to_owned(),
+        cloud_id,
+        api_base_url: claims.app.api_base_url.clone(),
+    };
+    Ok((installation, registration))
 }

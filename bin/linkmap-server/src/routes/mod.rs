@@ -3,6 +3,8 @@
 pub mod caller;
 pub mod health;
 pub mod layouts;
+pub mod lifecycle;
+pub mod me_data;
 pub mod queries;
 pub mod settings;
 
@@ -36,6 +38,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(queries::get))
                 .route(web::put().to(queries::update))
                 .route(web::delete().to(queries::delete)),
+        )
+        .service(
+            resource("/me/data")
+                .route(web::get().to(me_data::export))
+                .route(web::delete().to(me_data::erase)),
+        )
+        .service(resource("/forge/events").route(web::post().to(lifecycle::events)))
+        .service(resource("/forge/pre-uninstall").route(web::post().to(lifecycle::pre_uninstall)))
+        .service(
+            resource("/forge/scheduled/daily").route(web::post().to(lifecycle::scheduled_daily)),
         )
         .service(
             resource("/settings")
