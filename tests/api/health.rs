@@ -53,3 +53,31 @@ async fn unknown_routes_and_methods_get_problem_json() {
         405,
     );
 }
+
+#[tokio::test]
+async fn a_client_accepting_only_json_gets_problem_details_as_application_json() {
+    // Forge's bridge rejects non-2xx answers that are not application/json (FORGE-CONTRACT.md §1.2).
+    let app = spawn_app().await;
+    for (token, status) in [(Some(token(A_ALICE)), 404), (None, 401)] {
+        let mut req = app.http.get(format!(
+            "{}/layouts/00000000-0000-4000-8000-000000000000",
+            app.address
+        ));
+        req = req.header("Accept", "application/json");
+        if let Some(t) = &token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], status);
+        assert!(body["title"].is_string() && body["detail"].is_string());
+    }
+    // Without such an Accept header the same errors are application/problem+json.
+    assert_problem(
+        &app.get("/layouts/00000000-0000-4000-8000-000000000000", A_ALICE)
+            .await,
+        404,
+    );
+}

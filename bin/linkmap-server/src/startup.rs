@@ -12,7 +12,7 @@ use forge_remote_auth::{FitValidator, HttpKeyStore, HttpKeyStoreConfig, KeyStore
 
 use crate::configuration::Settings;
 use crate::db::{self, DbSetupError};
-use crate::http::{headers, problem, request_log};
+use crate::http::{headers, negotiate, problem, request_log};
 use crate::privacy::client::HttpReportingClient;
 use crate::privacy::reconcile::{JobQueue, Reconciler};
 use crate::routes;
@@ -107,6 +107,7 @@ impl Application {
                 )
                 .app_data(state.clone())
                 .app_data(validator.clone())
+                .wrap(from_fn(negotiate::error_media_type))
                 .wrap(from_fn(request_log::log_requests))
                 .wrap(headers::security_headers())
                 .configure(routes::configure)

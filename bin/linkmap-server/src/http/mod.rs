@@ -2,5 +2,6 @@
 
 pub mod body;
 pub mod headers;
+pub mod negotiate;
 pub mod problem;
 pub mod request_log;
