@@ -12,6 +12,7 @@
 //! - [`admin`]: the audited operator commands (`linkmap-server admin …`, policy D3, U4).
 //! - [`dev`]: the one-command local run.
 
+pub mod admin;
 pub mod configuration;
 pub mod db;
 pub mod dev;

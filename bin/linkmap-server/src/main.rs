@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use linkmap_server::configuration::{LogFormat, Settings};
-use linkmap_server::{dev, startup::Application, telemetry};
+use linkmap_server::configuration::{AdminSettings, LogFormat, Settings};
+use linkmap_server::{admin, dev, startup::Application, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,118 @@ enum Command {
     },
     /// Apply database migrations and exit (DATABASE_URL).
     Migrate,
+    /// Operator commands for emailed privacy requests; each leaves one audit record (DATABASE_URL, AUDIT_HASH_KEY).
+    Admin {
+        /// Who runs the command (default: the OS user from $USER or $LOGNAME).
+        #[arg(long, global = true)]
+        operator: Option<String>,
+        #[command(subcommand)]
+        command: AdminCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Print everything held about an account as JSON.
+    Export {
+        /// The Atlassian account id.
+        #[arg(long)]
+        account: String,
+        /// Only this installation (ARI or UUID); default: every installation.
+        #[arg(long)]
+        installation: Option<String>,
+    },
+    /// Erase an account's data in every installation.
+    Erase {
+        /// The Atlassian account id.
+        #[arg(long)]
+        account: String,
+        /// Why (e.g. the request's ticket).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Delete everything of an installation.
+    PurgeInstallation {
+        /// The installation (ARI or UUID).
+        #[arg(long)]
+        installation: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the audit records (JSON lines), optionally since a date (YYYY-MM-DD or RFC 3339).
+    Audit {
+        /// Only records at or after this time.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Print the latest account-closure reconciliation runs (counts only).
+    Jobs,
+}
+
+fn admin_command(cmd: AdminCmd) -> Result<admin::AdminCommand, admin::AdminError> {
+    Ok(match cmd {
+        AdminCmd::Export {
+            account,
+            installation,
+        } => admin::AdminCommand::Export {
+            account: admin::parse_account(&account)?,
+            installation: installation
+                .as_deref()
+                .map(admin::parse_installation)
+                .transpose()?,
+        },
+        AdminCmd::Erase { account, reason } => admin::AdminCommand::Erase {
+            account: admin::parse_account(&account)?,
+            reason: admin::parse_reason(&reason)?,
+        },
+        AdminCmd::PurgeInstallation {
+            installation,
+            reason,
+        } => admin::AdminCommand::PurgeInstallation {
+            installation: admin::parse_installation(&installation)?,
+            reason: admin::parse_reason(&reason)?,
+        },
+        AdminCmd::Audit { since } => admin::AdminCommand::Audit {
+            since: since.as_deref().map(admin::parse_since).transpose()?,
+        },
+        AdminCmd::Jobs => admin::AdminCommand::Jobs,
+    })
+}
+
+fn run_admin(
+    runtime: &tokio::runtime::Runtime,
+    operator: Option<String>,
+    cmd: AdminCmd,
+) -> ExitCode {
+    let settings = match AdminSettings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("linkmap-server: {e}");
+            return ExitCode::from(EXIT_BAD_SETTINGS);
+        }
+    };
+    let parsed = admin_command(cmd).and_then(|c| {
+        admin::resolve_operator(operator.as_deref(), |k| std::env::var(k).ok()).map(|o| (o, c))
+    });
+    let (operator, command) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("linkmap-server: {e}");
+            return ExitCode::from(EXIT_BAD_SETTINGS);
+        }
+    };
+    let result = runtime.block_on(async {
+        let mut out = std::io::stdout();
+        admin::run(&settings, &operator, command, &mut out).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linkmap-server: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Exit code for unusable settings, so deploy tooling can tell configuration errors from crashes.
@@ -50,6 +162,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Admin { operator, command } => return run_admin(&runtime, operator, command),
         Command::Serve | Command::Migrate => {
             let settings = match Settings::from_env() {
                 Ok(s) => s,

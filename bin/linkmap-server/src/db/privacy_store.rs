@@ -95,6 +95,22 @@ async fn delete_scope(
     Ok(counts)
 }
 
+/// Erases an account everywhere inside the caller's transaction (the operator CLI audits in the same one).
+pub(crate) async fn erase_account_in(
+    tx: &impl GenericClient,
+    account: &AccountId,
+) -> Result<DeletionCounts, StoreError> {
+    delete_scope(tx, Scope::Account, &[&account.as_str()]).await
+}
+
+/// Purges an installation inside the caller's transaction (the operator CLI audits in the same one).
+pub(crate) async fn purge_installation_in(
+    tx: &impl GenericClient,
+    installation: &InstallationId,
+) -> Result<DeletionCounts, StoreError> {
+    delete_scope(tx, Scope::Installation, &[&installation.as_str()]).await
+}
+
 /// Erases closed accounts everywhere and tombstones them, inside the caller's transaction (the reconciliation job
 /// commits this together with its progress, so a crash never repeats an erasure).
 pub(crate) async fn erase_closed_in(
