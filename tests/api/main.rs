@@ -9,6 +9,7 @@ mod isolation;
 mod layouts;
 mod lifecycle;
 mod logging;
+mod manifest;
 mod me_data;
 mod queries;
 mod settings;
