@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use forge_remote_auth::testing::{FitBuilder, TestKey};
 use forge_remote_auth::StaticKeyStore;
-use linkmap_server::configuration::{LogFormat, Secret, Settings};
+use linkmap_server::configuration::{LogFormat, ReportingSettings, Secret, Settings};
 use linkmap_server::pg_cluster::PrivateCluster;
 use linkmap_server::startup::Application;
 use serde_json::Value;
@@ -120,13 +120,25 @@ pub const B_ALICE: User = User {
 };
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ReportingSettings::default(), None).await
+}
+
+/// A fresh database from the template; its URL.
+pub fn fresh_database() -> String {
     let shared = shared();
     let db = format!("t_{}", uuid::Uuid::new_v4().simple());
     shared
         .cluster
         .run_tool("createdb", &["-T", TEMPLATE_DB, &db])
         .expect("create the test database from the template");
-    let database_url = shared.cluster.url(&db);
+    shared.cluster.url(&db)
+}
+
+/// A server with the given reporting settings, on `database_url` (another server's database, to run several
+/// instances at once) or on a fresh database.
+pub async fn spawn_app_with(reporting: ReportingSettings, database_url: Option<String>) -> TestApp {
+    let shared = shared();
+    let database_url = database_url.unwrap_or_else(fresh_database);
     let settings = Settings {
         database_url: Secret::new(database_url.clone()),
         database_pool_size: 4,
@@ -137,7 +149,7 @@ pub async fn spawn_app() -> TestApp {
         forge_leeway: forge_remote_auth::DEFAULT_LEEWAY,
         log_format: LogFormat::Pretty,
         http_workers: Some(1),
-        reporting: linkmap_server::configuration::ReportingSettings::default(),
+        reporting,
     };
     let keys = Arc::new(StaticKeyStore::from_jwks_json(&shared.key.jwks_json()).unwrap());
     let app = Application::build_with_keys(settings, keys)
@@ -369,7 +381,6 @@ pub fn app_token(installation: &'static str) -> String {
 
 impl TestApp {
     /// Sends a request with extra headers (e.g. `x-forge-oauth-system`).
-    #[allow(dead_code)]
     pub async fn call_with(
         &self,
         method: &str,

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod fake_reporting;
 mod health;
 mod isolation;
 mod layouts;
@@ -12,4 +13,5 @@ mod logging;
 mod manifest;
 mod me_data;
 mod queries;
+mod reconciliation;
 mod settings;
