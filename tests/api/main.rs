@@ -14,4 +14,5 @@ mod manifest;
 mod me_data;
 mod queries;
 mod reconciliation;
+mod schema;
 mod settings;
