@@ -13,7 +13,8 @@
 // - `http_store`: `HttpKeyStore` (cache, refresh, single-flight);
 // - `replay`: `ReplayGuard` and `InMemoryReplayGuard`;
 // - `tokens`: app tokens, trace ids, header names;
-// - `error`: `Error` and `ConfigError`.
+// - `error`: `Error` and `ConfigError`;
+// - `connect` (public): Atlassian Connect qsh, Connect JWT (HS256) and signed install (RS256).
 
 mod b64;
 mod claims;
@@ -26,6 +27,7 @@ mod tokens;
 mod validation;
 mod validator;
 
+pub mod connect;
 pub mod dangerous;
 
 #[cfg(feature = "actix")]
