@@ -1044,6 +1044,50 @@ pub(crate) fn decode_claims(payload: &[u8]) -> Result<InvocationClaims, Error> {
     })
 }
 
+/// Root seed for [`decode_object`]: one JSON object, walked by [`StrictValue`].
+struct RootMap<'c> {
+    ctx: &'c Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for RootMap<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let ctx = self.ctx;
+        d.deserialize_map(self)
+            .inspect_err(|_| ctx.note(Error::MalformedToken("a segment is not a JSON object")))
+    }
+}
+
+impl<'de> Visitor<'de> for RootMap<'_> {
+    type Value = serde_json::Map<String, serde_json::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        match (StrictValue {
+            ctx: self.ctx,
+            depth: 1,
+        })
+        .visit_map(map)?
+        {
+            serde_json::Value::Object(m) => Ok(m),
+            _ => Err(self
+                .ctx
+                .fail(Error::MalformedToken("a segment is not a JSON object"))),
+        }
+    }
+}
+
+/// Decodes one JSON object with the same strictness as the FIT claims (no duplicate member at any depth, nesting
+/// bounded by [`MAX_JSON_DEPTH`], no trailing data) into a map; for the Connect JWT claims, whose types are then
+/// checked by the caller.
+pub(crate) fn decode_object(
+    bytes: &[u8],
+    part: TokenPart,
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    run(bytes, part, |ctx, de| RootMap { ctx }.deserialize(de))
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // JOSE header
 
@@ -1135,6 +1179,29 @@ mod tests {
 
     fn with(extra: &str) -> String {
         format!("{MIN}{extra}}}")
+    }
+
+    #[test]
+    fn strict_objects_for_connect() {
+        let m = decode_object(br#"{"a":[1,{"b":2}],"c":null}"#, TokenPart::Payload).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            decode_object(br#"{"a":{"b":1,"\u0062":2}}"#, TokenPart::Payload),
+            Err(Error::DuplicateJsonMember(TokenPart::Payload))
+        );
+        assert_eq!(
+            decode_object(b"[1]", TokenPart::Payload),
+            Err(Error::MalformedToken("a segment is not a JSON object"))
+        );
+        assert_eq!(
+            decode_object(b"{} x", TokenPart::Payload),
+            Err(Error::InvalidJson(TokenPart::Payload))
+        );
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(
+            decode_object(deep.as_bytes(), TokenPart::Payload),
+            Err(Error::JsonTooDeep(TokenPart::Payload))
+        );
     }
 
     #[test]

@@ -159,6 +159,39 @@ pub enum Error {
     #[error("the `{0}` header is not a well-formed bearer token")]
     InvalidAppToken(&'static str),
 
+    // ----- Atlassian Connect (module `connect`) -----
+    /// The `Authorization` header is not `JWT <token>` (scheme compared case-insensitively, exactly one space, one
+    /// non-empty token), or a Connect JWT is missing or was sent twice (header and `jwt` query parameter).
+    #[error("the request does not carry exactly one `Authorization: JWT <token>`")]
+    MalformedJwtAuthorization,
+    /// A Connect JWT's `alg` is not exactly `HS256` (`none`, `HS384`, `HS512`, `RS256`, `hs256`…). Checked before
+    /// anything else is read from the token.
+    #[error("the Connect JWT algorithm is not HS256")]
+    AlgorithmNotHs256,
+    /// A lifecycle callback (`installed` / `uninstalled`) carries a symmetric (`HS*`) token: those callbacks must
+    /// be signed with Atlassian's install key (RS256), never with the shared secret (no downgrade).
+    #[error(
+        "a lifecycle callback carries a symmetric token instead of a signed-install (RS256) token"
+    )]
+    SymmetricLifecycleToken,
+    /// The signed-install `kid` is not a plain key id (see `connect::is_valid_install_kid`): a URL, a path with
+    /// `..` or `//`, or characters outside `[A-Za-z0-9._/-]`. Refused before any key is fetched.
+    #[error("the token `kid` is not a plain key id")]
+    InvalidKid,
+    /// The Connect client key named by the token (`aud[0]` if present, else `iss`) is not the expected one, or
+    /// `iss` is neither that client key nor the configured app key.
+    #[error("the token is not for the expected Connect client key")]
+    ClientKeyMismatch,
+    /// No shared secret is known for the token's client key (not installed, or uninstalled).
+    #[error("no shared secret is known for the token's client key")]
+    UnknownClientKey,
+    /// The token's `qsh` is not the query string hash of this request.
+    #[error("the token `qsh` does not match the request")]
+    QshMismatch,
+    /// The token's `qsh` is `context-qsh` on a route that requires a computed query string hash.
+    #[error("a context-qsh token was sent where a computed qsh is required")]
+    ContextQshNotAllowed,
+
     // ----- we could not check (→ 503) -----
     /// Fetching the JWKS failed (network error, timeout, non-200 status, oversized body) and no cached key could
     /// answer.
@@ -173,6 +206,16 @@ pub enum Error {
     /// The replay guard's store could not answer (database down, capacity exhausted…).
     #[error("the replay store is unavailable: {0}")]
     ReplayStoreUnavailable(String),
+    /// Fetching a Connect install public key failed (network error, timeout, a 5xx/408/429 status, oversized
+    /// body) and no cached key could answer.
+    #[error("fetching the Connect install key failed: {0}")]
+    InstallKeyFetchFailed(String),
+    /// The Connect install key endpoint answered 200 with something that is not a usable RSA public key PEM.
+    #[error("the Connect install key is invalid: {0}")]
+    InstallKeyInvalid(String),
+    /// The shared-secret lookup (database…) could not answer.
+    #[error("the Connect shared secret store is unavailable: {0}")]
+    SharedSecretUnavailable(String),
 }
 
 impl Error {
@@ -185,6 +228,9 @@ impl Error {
                 | Error::JwksInvalid(_)
                 | Error::NoKeysAvailable
                 | Error::ReplayStoreUnavailable(_)
+                | Error::InstallKeyFetchFailed(_)
+                | Error::InstallKeyInvalid(_)
+                | Error::SharedSecretUnavailable(_)
         )
     }
 
@@ -231,6 +277,9 @@ pub enum ConfigError {
     /// A JWKS document given at start-up could not be used.
     #[error("invalid JWKS: {0}")]
     InvalidJwks(String),
+    /// A Connect app base URL is not an absolute `https://` URL (or `http://` to a loopback address).
+    #[error("invalid Connect app base URL: {0}")]
+    InvalidAppBaseUrl(String),
     /// An RSA key could not be used (not RSA, too small or too large, bad encoding).
     #[error("invalid key: {0}")]
     InvalidKey(String),

@@ -200,7 +200,7 @@ impl HttpKeyStoreConfig {
 }
 
 /// `https://host…`, or `http://` to a loopback host; no userinfo, no fragment.
-fn check_jwks_url(url: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_jwks_url(url: &str) -> Result<(), ConfigError> {
     let bad = |why: &str| ConfigError::InvalidJwksUrl(format!("{url}: {why}"));
     let (rest, loopback_only) = if let Some(rest) = url.strip_prefix("https://") {
         (rest, false)
@@ -291,14 +291,7 @@ impl HttpKeyStore {
     /// start-up.
     pub fn new(config: HttpKeyStoreConfig) -> Result<Self, ConfigError> {
         config.check()?;
-        let client = reqwest::Client::builder()
-            .timeout(config.fetch_timeout)
-            .connect_timeout(config.fetch_timeout)
-            // A redirect could leave the configured origin; the JWKS URL is configured exactly.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("forge-remote-auth/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        let client = build_client(config.fetch_timeout)?;
         let fetcher = Arc::new(Fetcher { client, config });
         let default = Arc::new(Realm::new(fetcher.config.jwks_url.clone(), fetcher.clone()));
         Ok(HttpKeyStore {
@@ -517,36 +510,86 @@ impl Realm {
 impl Fetcher {
     async fn fetch(&self, url: &str) -> Result<Vec<Arc<VerifyingKey>>, Error> {
         let failed = |why: String| Error::JwksFetchFailed(format!("{url}: {why}"));
-        let mut response = self
-            .client
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| failed(error_chain(&e)))?;
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(failed(format!("HTTP {}", response.status())));
-        }
-        let max = self.config.max_jwks_bytes;
-        if response
-            .content_length()
-            .is_some_and(|len| len > max as u64)
-        {
-            return Err(failed(format!("body over {max} bytes")));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| failed(error_chain(&e)))?
-        {
-            if body.len() + chunk.len() > max {
-                return Err(failed(format!("body over {max} bytes")));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = get_capped(
+            &self.client,
+            url,
+            "application/json",
+            self.config.max_jwks_bytes,
+        )
+        .await
+        .map_err(|e| failed(e.to_string()))?;
         parse_jwks(&body).map_err(|why| Error::JwksInvalid(format!("{url}: {why}")))
     }
+}
+
+/// The HTTP client for key fetching: rustls, the given timeout for connecting and for the whole request, no
+/// redirects (a redirect could leave the configured origin; key URLs are configured exactly).
+pub(crate) fn build_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("forge-remote-auth/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ConfigError::HttpClient(e.to_string()))
+}
+
+/// Why [`get_capped`] failed.
+#[derive(Debug)]
+pub(crate) enum FetchFailure {
+    /// Network error or timeout (the error chain).
+    Transport(String),
+    /// A status other than 200.
+    Status(reqwest::StatusCode),
+    /// The body is over the cap.
+    TooLarge(usize),
+}
+
+impl fmt::Display for FetchFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchFailure::Transport(why) => f.write_str(why),
+            FetchFailure::Status(status) => write!(f, "HTTP {status}"),
+            FetchFailure::TooLarge(max) => write!(f, "body over {max} bytes"),
+        }
+    }
+}
+
+/// `GET url` with `Accept: accept`; the body of a 200 answer, at most `max` bytes (checked on `Content-Length`
+/// and while streaming).
+pub(crate) async fn get_capped(
+    client: &reqwest::Client,
+    url: &str,
+    accept: &str,
+    max: usize,
+) -> Result<Vec<u8>, FetchFailure> {
+    let mut response = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, accept)
+        .send()
+        .await
+        .map_err(|e| FetchFailure::Transport(error_chain(&e)))?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(FetchFailure::Status(response.status()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(FetchFailure::TooLarge(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchFailure::Transport(error_chain(&e)))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(FetchFailure::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// `reqwest` puts the useful part (timeout, connection refused…) in the source chain.

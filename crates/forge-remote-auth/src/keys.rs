@@ -56,6 +56,26 @@ impl VerifyingKey {
                 "kid must be 1 to {MAX_KID_LEN} bytes"
             )));
         }
+        Self::from_checked_kid(kid, n, e)
+    }
+
+    /// Builds a key from an RSA public key PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo), as served by
+    /// Atlassian's Connect install-key endpoint. The same size and exponent bounds as
+    /// [`VerifyingKey::from_rsa_components`] apply; `kid` may be up to
+    /// [`MAX_INSTALL_KID_LEN`](crate::connect::MAX_INSTALL_KID_LEN) bytes.
+    pub fn from_public_key_pem(kid: &str, pem: &[u8]) -> Result<Self, ConfigError> {
+        if kid.is_empty() || kid.len() > crate::connect::MAX_INSTALL_KID_LEN {
+            return Err(ConfigError::InvalidKey("kid has an invalid length".into()));
+        }
+        let pkey = openssl::pkey::PKey::public_key_from_pem(pem)
+            .map_err(|_| ConfigError::InvalidKey("not a PEM public key".into()))?;
+        let rsa = pkey
+            .rsa()
+            .map_err(|_| ConfigError::InvalidKey("not an RSA key".into()))?;
+        Self::from_checked_kid(kid, &rsa.n().to_vec(), &rsa.e().to_vec())
+    }
+
+    fn from_checked_kid(kid: &str, n: &[u8], e: &[u8]) -> Result<Self, ConfigError> {
         let n = BigNum::from_slice(n).map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let e = BigNum::from_slice(e).map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let bits = u32::try_from(n.num_bits()).unwrap_or(0);

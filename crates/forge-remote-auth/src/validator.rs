@@ -152,17 +152,24 @@ impl FitValidator {
 
 /// Extracts the token from `Bearer <token>`.
 pub(crate) fn bearer_token(header_value: &str) -> Result<&str, Error> {
-    let (scheme, token) = header_value
-        .split_once(' ')
-        .ok_or(Error::MalformedAuthorization)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains([' ', '\t']) {
-        return Err(Error::MalformedAuthorization);
-    }
-    Ok(token)
+    scheme_token(header_value, "bearer").ok_or(Error::MalformedAuthorization)
 }
 
-/// Steps 1–3: everything that needs neither a key nor trust.
-fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
+/// The token of `<scheme> <token>`: the scheme in any case, exactly one space, one non-empty token.
+pub(crate) fn scheme_token<'h>(header_value: &'h str, scheme: &str) -> Option<&'h str> {
+    let (s, token) = header_value.split_once(' ')?;
+    if !s.eq_ignore_ascii_case(scheme) || token.is_empty() || token.contains([' ', '\t']) {
+        return None;
+    }
+    Some(token)
+}
+
+/// The compact JWS segments `(signing input, header, payload, signature)`, after the size cap: exactly three
+/// non-empty dot-separated segments. Nothing is decoded.
+pub(crate) fn split_token(
+    token: &str,
+    max_token_bytes: usize,
+) -> Result<(&str, &str, &str, &str), Error> {
     if token.len() > max_token_bytes {
         return Err(Error::TokenTooLarge {
             len: token.len(),
@@ -181,6 +188,13 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
     if header_b64.is_empty() || payload_b64.is_empty() || signature_b64.is_empty() {
         return Err(Error::MalformedToken("empty segment"));
     }
+    Ok((signing_input, header_b64, payload_b64, signature_b64))
+}
+
+/// Steps 1–3: everything that needs neither a key nor trust.
+fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
+    let (signing_input, header_b64, payload_b64, signature_b64) =
+        split_token(token, max_token_bytes)?;
 
     // Header, decoded into a stack buffer: no allocation for the common case of a borrowed `kid`.
     if header_b64.len() > MAX_HEADER_B64 {

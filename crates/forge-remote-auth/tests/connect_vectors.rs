@@ -86,3 +86,144 @@ fn every_raw_query_vector_agrees() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+mod tokens {
+    use std::sync::Arc;
+
+    use forge_remote_auth::connect::{
+        ConnectJwtVerifier, ConnectRequest, ConnectValidation, QshMode, SharedSecret,
+        SignedInstallVerifier, StaticInstallKeyStore,
+    };
+    use forge_remote_auth::Error;
+    use serde::Deserialize;
+
+    use super::load;
+
+    #[derive(Deserialize)]
+    struct JwtFile {
+        shared_secret: String,
+        client_key: String,
+        app_key: String,
+        app_base_url: String,
+        cases: Vec<JwtCase>,
+    }
+
+    #[derive(Deserialize)]
+    struct JwtCase {
+        name: String,
+        method: String,
+        path: String,
+        query: Vec<(String, String)>,
+        qsh_mode: String,
+        token: String,
+        expect: String,
+    }
+
+    #[derive(Deserialize)]
+    struct InstallFile {
+        kid: String,
+        public_key_pem: String,
+        app_base_url: String,
+        cases: Vec<InstallCase>,
+    }
+
+    #[derive(Deserialize)]
+    struct InstallCase {
+        name: String,
+        method: String,
+        path: String,
+        query: Vec<(String, String)>,
+        body_client_key: String,
+        token: String,
+        expect: String,
+    }
+
+    /// `Expired`, `MissingClaim("exp")` → `MissingClaim`, `TokenTooLarge { .. }` → `TokenTooLarge`.
+    pub fn variant(e: &Error) -> String {
+        let debug = format!("{e:?}");
+        debug
+            .split(['(', ' ', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn outcome<T>(r: &Result<T, Error>) -> String {
+        match r {
+            Ok(_) => "accept".to_owned(),
+            Err(e) => variant(e),
+        }
+    }
+
+    #[test]
+    fn every_connect_jwt_vector_agrees() {
+        let file: JwtFile = load("connect-jwt.json");
+        let verifier = ConnectJwtVerifier::new(
+            ConnectValidation::new(&file.app_base_url)
+                .unwrap()
+                .app_key(&file.app_key),
+        );
+        let secret = SharedSecret::new(file.shared_secret.as_bytes());
+        let (mut accepted, mut refused, mut failures) = (0, 0, Vec::new());
+        for c in &file.cases {
+            let request = ConnectRequest::new(&c.method, &c.path, c.query.clone());
+            let mode = match c.qsh_mode.as_str() {
+                "computed" => QshMode::Computed,
+                "context_allowed" => QshMode::ContextAllowed,
+                other => panic!("unknown mode {other}"),
+            };
+            let got = verifier.verify(&c.token, &file.client_key, &secret, &request, mode);
+            // The header form must give the same answer.
+            let via_header = verifier.verify_authorization(
+                &format!("JWT {}", c.token),
+                &file.client_key,
+                &secret,
+                &request,
+                mode,
+            );
+            let (got, via_header) = (outcome(&got), outcome(&via_header));
+            if got != c.expect || via_header != c.expect {
+                failures.push(format!(
+                    "{}: got {got}/{via_header}, want {}",
+                    c.name, c.expect
+                ));
+            }
+            if c.expect == "accept" {
+                accepted += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            accepted >= 8 && refused >= 20,
+            "{accepted} accepted, {refused} refused"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_signed_install_vector_agrees() {
+        let file: InstallFile = load("signed-install.json");
+        let keys = StaticInstallKeyStore::new()
+            .with_pem(&file.kid, &file.public_key_pem)
+            .unwrap();
+        let verifier = SignedInstallVerifier::new(
+            ConnectValidation::new(&file.app_base_url).unwrap(),
+            Arc::new(keys),
+        );
+        let mut failures = Vec::new();
+        for c in &file.cases {
+            let request = ConnectRequest::new(&c.method, &c.path, c.query.clone());
+            let got = outcome(
+                &verifier
+                    .verify(&c.token, &c.body_client_key, &request)
+                    .await,
+            );
+            if got != c.expect {
+                failures.push(format!("{}: got {got}, want {}", c.name, c.expect));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(file.cases.len() >= 20);
+    }
+}
