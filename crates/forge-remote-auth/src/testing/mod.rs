@@ -22,6 +22,9 @@
 
 #![allow(clippy::expect_used)]
 
+mod connect;
+pub use connect::{sign_hs256_raw, ConnectTokenBuilder, TEST_CLIENT_KEY, TEST_SHARED_SECRET};
+
 use std::fmt;
 use std::time::Duration;
 

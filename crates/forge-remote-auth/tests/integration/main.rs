@@ -7,6 +7,7 @@ mod accept;
 #[cfg(feature = "actix")]
 mod actix;
 mod bad_tokens;
+mod connect;
 mod jwks_http;
 mod props;
 
