@@ -280,3 +280,139 @@ macro_rules! app_token_extractor {
 
 app_token_extractor!(AppUserToken, USER_TOKEN_HEADER);
 app_token_extractor!(AppSystemToken, SYSTEM_TOKEN_HEADER);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Atlassian Connect
+
+/// What the Connect extractors need in the app data (`web::Data<ConnectJwtAuth>`): the verifier and where
+/// shared secrets come from.
+#[derive(Clone)]
+pub struct ConnectJwtAuth {
+    verifier: crate::connect::ConnectJwtVerifier,
+    secrets: std::sync::Arc<dyn crate::connect::SharedSecretLookup>,
+}
+
+impl fmt::Debug for ConnectJwtAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectJwtAuth")
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectJwtAuth {
+    /// Connect JWT authentication with `verifier` and shared secrets from `secrets`.
+    pub fn new(
+        verifier: crate::connect::ConnectJwtVerifier,
+        secrets: std::sync::Arc<dyn crate::connect::SharedSecretLookup>,
+    ) -> Self {
+        ConnectJwtAuth { verifier, secrets }
+    }
+}
+
+/// A request whose Connect JWT verified with a **computed** `qsh` (see [`ConnectContextJwt`] for routes that
+/// also take context tokens). Needs `web::Data<ConnectJwtAuth>` in the app data (500 without it); refusals
+/// answer 401, an unavailable secret store 503, like [`ForgeInvocation`].
+///
+/// # Where the token is taken from
+/// `Authorization: JWT <token>` (sent once). The `jwt` query parameter, which Atlassian uses for iframe loads, is
+/// accepted only on `GET`/`HEAD` requests without an `Authorization` header; both at once are refused
+/// ([`Error::MalformedJwtAuthorization`]). A `jwt` form field in a body is never read. The `qsh` binds a token to
+/// its request, so a token leaked through a URL cannot be used for another one.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectJwt {
+    /// The verified claims.
+    pub claims: crate::connect::ConnectClaims,
+}
+
+/// Like [`ConnectJwt`], but also accepts `qsh = "context-qsh"`
+/// ([`QshMode::ContextAllowed`](crate::connect::QshMode::ContextAllowed)): for routes called by the app's own
+/// front end with `AP.context.getToken()`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectContextJwt {
+    /// The verified claims.
+    pub claims: crate::connect::ConnectClaims,
+}
+
+/// The Connect JWT of `req`: the `Authorization: JWT` header or (GET/HEAD only) the `jwt` query parameter.
+fn connect_token(req: &HttpRequest) -> Result<String, Error> {
+    let header = single_header(req, AUTHORIZATION_HEADER, Error::MalformedJwtAuthorization)?;
+    let query = crate::connect::parse_query(req.query_string());
+    let mut from_query = query
+        .iter()
+        .filter(|(k, _)| k == crate::connect::JWT_QUERY_PARAM);
+    let query_token = from_query.next().map(|(_, v)| v.clone());
+    if from_query.next().is_some() {
+        return Err(Error::MalformedJwtAuthorization);
+    }
+    match (header, query_token) {
+        (Some(h), None) => crate::connect::jwt_from_authorization(&h).map(str::to_owned),
+        (None, Some(t))
+            if matches!(
+                *req.method(),
+                actix_web::http::Method::GET | actix_web::http::Method::HEAD
+            ) && !t.is_empty() =>
+        {
+            Ok(t)
+        }
+        _ => Err(Error::MalformedJwtAuthorization),
+    }
+}
+
+fn connect_extract(
+    req: &HttpRequest,
+    mode: crate::connect::QshMode,
+) -> Pin<Box<dyn Future<Output = Result<crate::connect::ConnectClaims, AuthRejection>>>> {
+    let auth = req
+        .app_data::<web::Data<ConnectJwtAuth>>()
+        .map(|d| ConnectJwtAuth::clone(d))
+        .or_else(|| req.app_data::<ConnectJwtAuth>().cloned());
+    let Some(auth) = auth else {
+        tracing::error!(
+            "no ConnectJwtAuth in the actix-web app data: register web::Data<ConnectJwtAuth>"
+        );
+        return Box::pin(std::future::ready(Err(AuthRejection::missing_validator())));
+    };
+    let token = connect_token(req);
+    let request = crate::connect::ConnectRequest::from_raw_query(
+        req.method().as_str(),
+        req.path(),
+        req.query_string(),
+    );
+    Box::pin(async move {
+        let result = match token {
+            Ok(t) => {
+                auth.verifier
+                    .verify_with_lookup(&t, auth.secrets.as_ref(), &request, mode)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        result.map_err(|e| {
+            log_rejection(&e);
+            AuthRejection::new(e)
+        })
+    })
+}
+
+impl FromRequest for ConnectJwt {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let f = connect_extract(req, crate::connect::QshMode::Computed);
+        Box::pin(async move { f.await.map(|claims| ConnectJwt { claims }) })
+    }
+}
+
+impl FromRequest for ConnectContextJwt {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let f = connect_extract(req, crate::connect::QshMode::ContextAllowed);
+        Box::pin(async move { f.await.map(|claims| ConnectContextJwt { claims }) })
+    }
+}

@@ -33,7 +33,9 @@ pub mod dangerous;
 #[cfg(feature = "actix")]
 mod actix;
 #[cfg(feature = "actix")]
-pub use actix::{AuthRejection, ForgeInvocation, RETRY_AFTER_SECS};
+pub use actix::{
+    AuthRejection, ConnectContextJwt, ConnectJwt, ConnectJwtAuth, ForgeInvocation, RETRY_AFTER_SECS,
+};
 
 #[cfg(feature = "test-helpers")]
 pub mod testing;

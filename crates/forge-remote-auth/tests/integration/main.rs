@@ -8,6 +8,8 @@ mod accept;
 mod actix;
 mod bad_tokens;
 mod connect;
+#[cfg(feature = "actix")]
+mod connect_actix;
 mod jwks_http;
 mod props;
 
