@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use forge_remote_auth::testing::{FitBuilder, TestKey};
 use forge_remote_auth::StaticKeyStore;
-use linkmap_server::configuration::{LogFormat, ReportingSettings, Secret, Settings};
+use linkmap_server::configuration::{
+    ConnectSettings, LogFormat, ReportingSettings, Secret, Settings,
+};
 use linkmap_server::pg_cluster::PrivateCluster;
 use linkmap_server::startup::Application;
 use serde_json::Value;
@@ -137,6 +139,19 @@ pub fn fresh_database() -> String {
 /// A server with the given reporting settings, on `database_url` (another server's database, to run several
 /// instances at once) or on a fresh database.
 pub async fn spawn_app_with(reporting: ReportingSettings, database_url: Option<String>) -> TestApp {
+    spawn_app_full(reporting, database_url, None).await
+}
+
+/// A server with the Connect lifecycle callbacks configured by `connect`.
+pub async fn spawn_connect_app(connect: ConnectSettings) -> TestApp {
+    spawn_app_full(ReportingSettings::default(), None, Some(connect)).await
+}
+
+async fn spawn_app_full(
+    reporting: ReportingSettings,
+    database_url: Option<String>,
+    connect: Option<ConnectSettings>,
+) -> TestApp {
     let shared = shared();
     let database_url = database_url.unwrap_or_else(fresh_database);
     let settings = Settings {
@@ -150,6 +165,7 @@ pub async fn spawn_app_with(reporting: ReportingSettings, database_url: Option<S
         log_format: LogFormat::Pretty,
         http_workers: Some(1),
         reporting,
+        connect,
     };
     let keys = Arc::new(StaticKeyStore::from_jwks_json(&shared.key.jwks_json()).unwrap());
     let app = Application::build_with_keys(settings, keys)

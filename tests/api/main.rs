@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod connect;
 mod fake_reporting;
 mod health;
 mod isolation;

@@ -23,6 +23,27 @@ const ALLOWED: &[(&str, &str)] = &[
     ("audit_log", "reason"),
     ("closed_accounts", "account_hash"),
     ("closed_accounts", "closed_at"),
+    // Policy A2/C2 (Connect instance authentication data): client key, base URL, public key (only if sent;
+    // deprecated but listed by A2). display_url/product_type describe the same instance (no personal data);
+    // payload_installation/cloud_id/installation_id are the Forge installation data C2 allows, used to link the
+    // two sides for D1. last_event_iat orders lifecycle callbacks. No shared secret column (C2: not needed).
+    ("connect_instances", "base_url"),
+    ("connect_instances", "client_key"),
+    ("connect_instances", "cloud_id"),
+    ("connect_instances", "created_at"),
+    ("connect_instances", "display_url"),
+    ("connect_instances", "installation_id"),
+    ("connect_instances", "last_event_iat"),
+    ("connect_instances", "payload_installation"),
+    ("connect_instances", "product_type"),
+    ("connect_instances", "public_key"),
+    ("connect_instances", "updated_at"),
+    // Ordering state that outlives an uninstall: a keyed hash of the client key (not instance data), the last
+    // event and its token time; pruned a day after an uninstall.
+    ("connect_lifecycle", "client_key_hash"),
+    ("connect_lifecycle", "last_event"),
+    ("connect_lifecycle", "last_event_iat"),
+    ("connect_lifecycle", "updated_at"),
     ("display_settings", "account_id"),
     ("display_settings", "installation_id"),
     ("display_settings", "settings"),
@@ -31,6 +52,8 @@ const ALLOWED: &[(&str, &str)] = &[
     ("installations", "cloud_id"),
     ("installations", "created_at"),
     ("installations", "installation_id"),
+    // The FIT's context.siteUrl (https://<site>): installation data (C2) that links a Connect instance by site.
+    ("installations", "site_url"),
     ("installations", "updated_at"),
     ("layouts", "account_id"),
     ("layouts", "body"),

@@ -64,6 +64,165 @@ pub struct Settings {
     pub http_workers: Option<usize>,
     /// The daily account-closure reconciliation (policy D2).
     pub reporting: ReportingSettings,
+    /// Atlassian Connect lifecycle callbacks; `None` (no `CONNECT_BASE_URL`) means they are not served.
+    pub connect: Option<ConnectSettings>,
+}
+
+/// Default path of the Connect `installed` callback (relative to the app's base URL, as in the descriptor).
+pub const DEFAULT_CONNECT_INSTALLED_PATH: &str = "/connect/installed";
+/// Default path of the Connect `uninstalled` callback.
+pub const DEFAULT_CONNECT_UNINSTALLED_PATH: &str = "/connect/uninstalled";
+/// First path segments taken by the other routes: a Connect callback path may not start with one of them.
+pub const RESERVED_FIRST_SEGMENTS: [&str; 7] = [
+    "healthz", "readyz", "layouts", "queries", "me", "forge", "settings",
+];
+
+/// Settings of the Atlassian Connect lifecycle callbacks (policy A2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectSettings {
+    /// `CONNECT_BASE_URL`: the descriptor's `baseUrl` (the `aud` of signed-install tokens; its path, if any, is
+    /// the prefix of the callback routes and is stripped before computing `qsh`).
+    pub base_url: String,
+    /// `CONNECT_INSTALL_KEYS_URL`: where install public keys are fetched (`<url>/<kid>`).
+    pub install_keys_url: String,
+    /// `CONNECT_INSTALLED_PATH`: the descriptor's `lifecycle.installed` path.
+    pub installed_path: String,
+    /// `CONNECT_UNINSTALLED_PATH`: the descriptor's `lifecycle.uninstalled` path.
+    pub uninstalled_path: String,
+}
+
+impl ConnectSettings {
+    /// Settings for `base_url` with the default key host and paths (not validated: see [`Settings::from_lookup`]).
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            install_keys_url: forge_remote_auth::connect::DEFAULT_INSTALL_KEYS_URL.to_owned(),
+            installed_path: DEFAULT_CONNECT_INSTALLED_PATH.to_owned(),
+            uninstalled_path: DEFAULT_CONNECT_UNINSTALLED_PATH.to_owned(),
+        }
+    }
+
+    /// The path of the base URL (`""` at the root, never a trailing `/`).
+    pub fn base_path(&self) -> &str {
+        forge_remote_auth::connect::base_path_of(self.base_url.trim_end_matches('/'))
+    }
+
+    /// The route actually served for `installed`: base path + `CONNECT_INSTALLED_PATH` (descriptor paths are
+    /// relative to `baseUrl`).
+    pub fn installed_route(&self) -> String {
+        format!("{}{}", self.base_path(), self.installed_path)
+    }
+
+    /// The route actually served for `uninstalled`.
+    pub fn uninstalled_route(&self) -> String {
+        format!("{}{}", self.base_path(), self.uninstalled_path)
+    }
+
+    fn from_lookup(
+        get: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Option<Self>, SettingsError> {
+        // The other variables are checked even without a base URL: a typo should not wait for the day Connect
+        // is switched on.
+        let install_keys_url = get("CONNECT_INSTALL_KEYS_URL")
+            .unwrap_or_else(|| forge_remote_auth::connect::DEFAULT_INSTALL_KEYS_URL.to_owned());
+        if !(install_keys_url.starts_with("https://") || is_loopback_http(&install_keys_url))
+            || install_keys_url.contains(['?', '#'])
+        {
+            return Err(SettingsError::Invalid {
+                var: "CONNECT_INSTALL_KEYS_URL",
+                why: "must be an https:// URL without query or fragment (plain http only on 127.0.0.1 or localhost)",
+            });
+        }
+        let installed_path = get("CONNECT_INSTALLED_PATH")
+            .unwrap_or_else(|| DEFAULT_CONNECT_INSTALLED_PATH.to_owned());
+        let uninstalled_path = get("CONNECT_UNINSTALLED_PATH")
+            .unwrap_or_else(|| DEFAULT_CONNECT_UNINSTALLED_PATH.to_owned());
+        let Some(base_url) = get("CONNECT_BASE_URL") else {
+            check_callback_path("CONNECT_INSTALLED_PATH", "", &installed_path)?;
+            check_callback_path("CONNECT_UNINSTALLED_PATH", "", &uninstalled_path)?;
+            return Ok(None);
+        };
+        let base_url = base_url.trim().to_owned();
+        if base_url.contains('#')
+            || forge_remote_auth::connect::ConnectValidation::new(&base_url).is_err()
+        {
+            return Err(SettingsError::Invalid {
+                var: "CONNECT_BASE_URL",
+                why: "must be the descriptor's baseUrl: an https:// URL without query or fragment (plain http only on 127.0.0.1 or localhost)",
+            });
+        }
+        let connect = Self {
+            base_url,
+            install_keys_url,
+            installed_path,
+            uninstalled_path,
+        };
+        let base_path = connect.base_path().to_owned();
+        let base_first = base_path.trim_start_matches('/').split('/').next();
+        if (!base_path.is_empty() && !is_clean_path(&base_path))
+            || base_first.is_some_and(|s| RESERVED_FIRST_SEGMENTS.contains(&s))
+        {
+            return Err(SettingsError::Invalid {
+                var: "CONNECT_BASE_URL",
+                why: "its path may hold only letters, digits and . _ ~ - between single slashes, and may not start with another route's first segment",
+            });
+        }
+        check_callback_path(
+            "CONNECT_INSTALLED_PATH",
+            &base_path,
+            &connect.installed_path,
+        )?;
+        check_callback_path(
+            "CONNECT_UNINSTALLED_PATH",
+            &base_path,
+            &connect.uninstalled_path,
+        )?;
+        if connect.installed_path == connect.uninstalled_path {
+            return Err(SettingsError::Invalid {
+                var: "CONNECT_UNINSTALLED_PATH",
+                why: "must differ from CONNECT_INSTALLED_PATH",
+            });
+        }
+        Ok(Some(connect))
+    }
+}
+
+/// `/a/b`: starts with `/`, segments of letters, digits and `. _ ~ -`, none empty, `.` or `..`, at most 200 bytes.
+fn is_clean_path(path: &str) -> bool {
+    path.len() <= 200
+        && path.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg != "."
+                    && seg != ".."
+                    && seg.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-')
+                    })
+            })
+        })
+}
+
+/// A callback path must be clean and, once served under `base_path`, must not fall under another route.
+fn check_callback_path(
+    var: &'static str,
+    base_path: &str,
+    path: &str,
+) -> Result<(), SettingsError> {
+    if !is_clean_path(path) {
+        return Err(SettingsError::Invalid {
+            var,
+            why: "must be an absolute path (/a/b) of letters, digits and . _ ~ - with no empty, . or .. segment",
+        });
+    }
+    let full = format!("{base_path}{path}");
+    let first = full.trim_start_matches('/').split('/').next().unwrap_or("");
+    if RESERVED_FIRST_SEGMENTS.contains(&first) {
+        return Err(SettingsError::Invalid {
+            var,
+            why: "collides with an existing route (/healthz, /readyz, /layouts, /queries, /me, /forge, /settings)",
+        });
+    }
+    Ok(())
 }
 
 /// Atlassian's production Personal Data Reporting endpoint (FORGE-CONTRACT §5).
@@ -279,7 +438,9 @@ impl Settings {
                 }
             },
         };
+        let connect = ConnectSettings::from_lookup(get)?;
         Ok(Self {
+            connect,
             reporting: ReportingSettings {
                 url: reporting_url,
                 max_retry_after,
@@ -434,6 +595,157 @@ mod tests {
             let text = err.to_string();
             assert!(text.contains(var), "{text}");
             assert!(!text.contains(value), "the value leaked: {text}");
+        }
+    }
+
+    #[test]
+    fn connect_is_off_without_a_base_url_and_defaults_apply_with_one() {
+        assert_eq!(settings(&[]).unwrap().connect, None);
+        let c = settings(&[("CONNECT_BASE_URL", "https://linkmap.example.com/")])
+            .unwrap()
+            .connect
+            .unwrap();
+        assert_eq!(
+            c.install_keys_url,
+            "https://connect-install-keys.atlassian.com/"
+        );
+        assert_eq!(c.installed_route(), "/connect/installed");
+        assert_eq!(c.uninstalled_route(), "/connect/uninstalled");
+        let c = settings(&[
+            ("CONNECT_BASE_URL", "https://linkmap.example.com/jira-app"),
+            ("CONNECT_INSTALL_KEYS_URL", "http://127.0.0.1:9999/keys"),
+            ("CONNECT_INSTALLED_PATH", "/lifecycle/installed"),
+            ("CONNECT_UNINSTALLED_PATH", "/lifecycle/uninstalled"),
+        ])
+        .unwrap()
+        .connect
+        .unwrap();
+        assert_eq!(c.install_keys_url, "http://127.0.0.1:9999/keys");
+        assert_eq!(c.installed_route(), "/jira-app/lifecycle/installed");
+        assert_eq!(c.uninstalled_route(), "/jira-app/lifecycle/uninstalled");
+    }
+
+    #[test]
+    fn bad_connect_settings_are_named_without_their_value() {
+        let base = ("CONNECT_BASE_URL", "https://linkmap.example.com");
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "http://linkmap.example.com")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "ftp://linkmap.example.com")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "https://linkmap.example.com/?x=1")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "https://linkmap.example.com/#frag")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "linkmap.example.com")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "https://linkmap.example.com/a%20b")],
+            ),
+            (
+                "CONNECT_BASE_URL",
+                &[("CONNECT_BASE_URL", "https://linkmap.example.com/forge")],
+            ),
+            (
+                "CONNECT_INSTALL_KEYS_URL",
+                &[
+                    base,
+                    ("CONNECT_INSTALL_KEYS_URL", "http://keys.example.com/"),
+                ],
+            ),
+            (
+                "CONNECT_INSTALL_KEYS_URL",
+                &[("CONNECT_INSTALL_KEYS_URL", "http://keys.example.com/")],
+            ),
+            (
+                "CONNECT_INSTALL_KEYS_URL",
+                &[
+                    base,
+                    ("CONNECT_INSTALL_KEYS_URL", "https://keys.example.com/?k="),
+                ],
+            ),
+            (
+                "CONNECT_INSTALL_KEYS_URL",
+                &[base, ("CONNECT_INSTALL_KEYS_URL", "keys.example.com")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "connect/installed")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/connect//installed")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/connect/../layouts")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/connect/installed/")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/connect/installed?x")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "https://evil.example/i")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/layouts")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[base, ("CONNECT_INSTALLED_PATH", "/forge/pre-uninstall")],
+            ),
+            (
+                "CONNECT_INSTALLED_PATH",
+                &[("CONNECT_INSTALLED_PATH", "/healthz")],
+            ),
+            (
+                "CONNECT_UNINSTALLED_PATH",
+                &[base, ("CONNECT_UNINSTALLED_PATH", "/queries/x")],
+            ),
+            (
+                "CONNECT_UNINSTALLED_PATH",
+                &[base, ("CONNECT_UNINSTALLED_PATH", "/me/data")],
+            ),
+            (
+                "CONNECT_UNINSTALLED_PATH",
+                &[base, ("CONNECT_UNINSTALLED_PATH", "/connect/installed")],
+            ),
+            (
+                "CONNECT_UNINSTALLED_PATH",
+                &[base, ("CONNECT_UNINSTALLED_PATH", "/settings")],
+            ),
+        ];
+        for (var, pairs) in cases {
+            let err = settings(pairs).expect_err(&format!("{pairs:?}"));
+            let text = err.to_string();
+            assert!(text.contains(var), "{pairs:?}: {text}");
+            // Paths are not secret and some are quoted in the message (the reserved routes); URLs never are.
+            let (_, value) = pairs.last().unwrap();
+            assert!(
+                !var.ends_with("_URL") || !text.contains(value),
+                "the value leaked: {text}"
+            );
         }
     }
 

@@ -115,6 +115,7 @@ pub async fn run(opts: DevOptions) -> Result<(), DevError> {
         log_format: LogFormat::Pretty,
         http_workers: None,
         reporting: crate::configuration::ReportingSettings::default(),
+        connect: None,
     };
     let app = match Application::build(settings).await {
         Ok(app) => app,

@@ -8,9 +8,14 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use forge_remote_auth::connect::{
+    ConnectValidation, HttpInstallKeyStore, HttpInstallKeyStoreConfig, InstallKeyStore,
+    SignedInstallVerifier,
+};
 use forge_remote_auth::{FitValidator, HttpKeyStore, HttpKeyStoreConfig, KeyStore, Validation};
 
 use crate::configuration::Settings;
+use crate::db::connect::PgConnectStore;
 use crate::db::{self, DbSetupError};
 use crate::http::{headers, negotiate, problem, request_log};
 use crate::privacy::client::HttpReportingClient;
@@ -68,6 +73,38 @@ impl Application {
         settings: Settings,
         keys: Arc<dyn KeyStore>,
     ) -> Result<Self, StartupError> {
+        Self::build_with_stores(settings, keys, None).await
+    }
+
+    /// Builds the server with a given FIT key store and, for the Connect callbacks, a given install-key store
+    /// (`None`: keys fetched from `CONNECT_INSTALL_KEYS_URL`). Without `settings.connect` no Connect route exists.
+    pub async fn build_with_stores(
+        settings: Settings,
+        keys: Arc<dyn KeyStore>,
+        install_keys: Option<Arc<dyn InstallKeyStore>>,
+    ) -> Result<Self, StartupError> {
+        let connect_verifier = match &settings.connect {
+            None => None,
+            Some(c) => {
+                let validation = ConnectValidation::new(&c.base_url)
+                    .and_then(|v| v.leeway(settings.forge_leeway))
+                    .map_err(|e| StartupError::Auth(e.to_string()))?;
+                let install_keys: Arc<dyn InstallKeyStore> = match install_keys {
+                    Some(k) => k,
+                    None => Arc::new(
+                        HttpInstallKeyStore::new(HttpInstallKeyStoreConfig::new(
+                            &c.install_keys_url,
+                        ))
+                        .map_err(|e| StartupError::Auth(e.to_string()))?,
+                    ),
+                };
+                Some((
+                    SignedInstallVerifier::new(validation, install_keys),
+                    c.installed_route(),
+                    c.uninstalled_route(),
+                ))
+            }
+        };
         let validation = Validation::new(&settings.forge_app_id)
             .and_then(|v| v.leeway(settings.forge_leeway))
             .map_err(|e| StartupError::Auth(e.to_string()))?;
@@ -84,8 +121,18 @@ impl Application {
             settings.reporting.max_retry_after,
         );
         let jobs = JobQueue::start(Arc::new(reconciler), settings.reporting.concurrency);
-        let state = web::Data::new(AppState::new(pool, jobs));
+        let state = web::Data::new(AppState::new(pool.clone(), jobs));
         let validator = web::Data::new(validator);
+        let connect = connect_verifier.map(|(verifier, installed, uninstalled)| {
+            (
+                web::Data::new(routes::connect::ConnectLifecycle {
+                    verifier,
+                    store: PgConnectStore::new(pool.clone()),
+                }),
+                installed,
+                uninstalled,
+            )
+        });
 
         let address = format!("{}:{}", settings.bind_address, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
@@ -111,6 +158,11 @@ impl Application {
                 .wrap(from_fn(request_log::log_requests))
                 .wrap(headers::security_headers())
                 .configure(routes::configure)
+                .configure(|cfg| {
+                    if let Some((connect, installed, uninstalled)) = &connect {
+                        routes::configure_connect(cfg, connect.clone(), installed, uninstalled);
+                    }
+                })
                 .default_service(web::to(|| async {
                     problem::plain_problem(
                         StatusCode::NOT_FOUND,

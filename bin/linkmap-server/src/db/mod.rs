@@ -4,6 +4,7 @@
 //! (`prepare_cached`), so the hot path costs one round trip.
 
 pub mod config_store;
+pub mod connect;
 pub mod installations;
 pub mod privacy_store;
 

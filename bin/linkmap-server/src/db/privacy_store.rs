@@ -78,6 +78,14 @@ async fn delete_scope(
     };
     match scope {
         Scope::Installation => {
+            // A Connect instance whose `installed` payload named this installation before it was registered
+            // here is not linked (no cascade): it goes too (policy D1, Connect side).
+            tx.execute(
+                "DELETE FROM connect_instances WHERE payload_installation = $1",
+                params,
+            )
+            .await
+            .map_err(store_error)?;
             counts.installations = tx
                 .execute(
                     "DELETE FROM installations WHERE installation_id = $1",

@@ -27,6 +27,11 @@ pub enum ApiError {
     /// A query parameter is malformed (422, with the parameter named).
     #[error("invalid request")]
     Invalid(ValidationErrors),
+    /// A Connect lifecycle callback whose signed-install token is missing or refused (401, `WWW-Authenticate:
+    /// JWT`; the reason is logged, not shown). Key-fetch failures are [`ApiError::Unavailable`]: see
+    /// [`ApiError::from_auth`].
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(forge_remote_auth::Error),
     /// The caller has no user identity (a trigger's FIT has no `principal`) or an unusable one (403).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -77,6 +82,15 @@ struct FieldProblem<'a> {
 }
 
 impl ApiError {
+    /// A token verification failure: 503 when it could not be checked (keys unavailable), else 401.
+    pub fn from_auth(e: forge_remote_auth::Error) -> Self {
+        if e.is_unavailable() {
+            Self::Unavailable(Box::new(e))
+        } else {
+            Self::Unauthenticated(e)
+        }
+    }
+
     fn parts(&self) -> (&'static str, &'static str, String) {
         match self {
             Self::MalformedJson => ("malformed-json", "Malformed JSON", "The request body is not valid JSON.".into()),
@@ -87,6 +101,11 @@ impl ApiError {
                 let first = errors.errors().first().map(|e| e.field.as_str()).unwrap_or("body");
                 ("validation", "Invalid input", format!("`{first}` is invalid; see `errors` for every problem."))
             }
+            Self::Unauthenticated(_) => (
+                "unauthorized",
+                "Unauthorized",
+                "The request could not be authenticated.".into(),
+            ),
             Self::Forbidden(why) => ("forbidden", "Forbidden", (*why).to_owned()),
             Self::NotFound => ("not-found", "Not found", "No such record for this user.".into()),
             Self::VersionConflict { current } => (
@@ -118,6 +137,7 @@ impl ResponseError for ApiError {
         match self {
             Self::MalformedJson | Self::MalformedQuery => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::VersionConflict { .. } | Self::QuotaExceeded { .. } => StatusCode::CONFLICT,
@@ -133,6 +153,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "dependency unavailable"),
             Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            Self::Unauthenticated(reason) => tracing::info!(reason = %reason, "token refused"),
             _ => {}
         }
         let (slug, title, detail) = self.parts();
@@ -166,6 +187,11 @@ impl ResponseError for ApiError {
 fn problem_response(status: StatusCode, problem: &Problem<'_>) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+    if status == StatusCode::UNAUTHORIZED {
+        // Only Connect callbacks produce a 401 here (FIT failures are rendered by forge-remote-auth).
+        resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("JWT")));
+        resp.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         resp.insert_header((
             header::RETRY_AFTER,

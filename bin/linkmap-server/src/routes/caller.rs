@@ -6,7 +6,7 @@ use forge_remote_auth::ForgeInvocation;
 use futures_util::future::LocalBoxFuture;
 use linkmap_core::{AccountId, InstallationId, Owner};
 
-use crate::db::installations::Registration;
+use crate::db::installations::{normalize_site_url, Registration};
 use crate::http::problem::ApiError;
 use crate::state::AppState;
 
@@ -85,6 +85,12 @@ pub fn installation_of(
         installation_id: installation.as_str().to_owned(),
         cloud_id,
         api_base_url: claims.app.api_base_url.clone(),
+        // Informational in the FIT: kept only when it is a plain `https://host` (else the stored one stays).
+        site_url: claims
+            .context
+            .as_ref()
+            .and_then(|c| c.site_url.as_deref())
+            .and_then(normalize_site_url),
     };
     Ok((installation, registration))
 }

@@ -1,6 +1,8 @@
-//! Routes, one module per resource. Every route but the health checks sits behind a valid FIT.
+//! Routes, one module per resource. Every route but the health checks sits behind a valid FIT, except the
+//! Connect lifecycle callbacks, which sit behind a valid signed-install token (and exist only when configured).
 
 pub mod caller;
+pub mod connect;
 pub mod health;
 pub mod layouts;
 pub mod lifecycle;
@@ -54,6 +56,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(settings::get))
                 .route(web::put().to(settings::put)),
         );
+}
+
+/// Registers the Connect lifecycle callbacks at their configured routes (`CONNECT_BASE_URL` set).
+pub fn configure_connect(
+    cfg: &mut web::ServiceConfig,
+    connect: web::Data<connect::ConnectLifecycle>,
+    installed: &str,
+    uninstalled: &str,
+) {
+    cfg.service(
+        resource(installed)
+            .app_data(connect.clone())
+            .route(web::post().to(connect::installed)),
+    )
+    .service(
+        resource(uninstalled)
+            .app_data(connect)
+            .route(web::post().to(connect::uninstalled)),
+    );
 }
 
 /// A resource whose unsupported methods get a problem+json 405 instead of an empty body.
