@@ -244,6 +244,26 @@ async fn delete_row(
     Ok(n == 1)
 }
 
+/// Inserts one record in a transaction that first records and locks the owner's account row, so the quota check
+/// in `sql` (an `INSERT … SELECT … WHERE (SELECT count(*) …) < quota`) sees every concurrent create of that owner.
+async fn insert_within_quota(
+    store: &PgConfigStore,
+    owner: &Owner,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<InsertOutcome, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(store_error)?;
+    lock_owner(&tx, owner).await?;
+    let stmt = tx.prepare_cached(sql).await.map_err(store_error)?;
+    if tx.execute(&stmt, params).await.map_err(store_error)? == 0 {
+        // Nothing to keep: dropping the transaction rolls back the account row if it was new.
+        return Ok(InsertOutcome::QuotaExceeded);
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(InsertOutcome::Inserted)
+}
+
 #[async_trait]
 impl ConfigStore for PgConfigStore {
     async fn list_layouts(
@@ -280,45 +300,30 @@ impl ConfigStore for PgConfigStore {
         layout: &Layout,
         quota: u32,
     ) -> Result<InsertOutcome, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(store_error)?;
-        lock_owner(&tx, owner).await?;
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO layouts (id, installation_id, account_id, name, source, body, node_count, version, \
-                 created_at, updated_at) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                 WHERE (SELECT count(*) FROM layouts WHERE installation_id = $2 AND account_id = $3) < $11",
-            )
-            .await
-            .map_err(store_error)?;
         let node_count =
             i32::try_from(layout.draft.nodes.len()).map_err(|_| corrupt("node count"))?;
-        let inserted = tx
-            .execute(
-                &stmt,
-                &[
-                    &layout.id.0,
-                    &owner.installation.as_str(),
-                    &owner.account.as_str(),
-                    &layout.draft.name.as_str(),
-                    &Json(&layout.draft.source),
-                    &Json(body_of(&layout.draft)),
-                    &node_count,
-                    &layout.version,
-                    &layout.created_at,
-                    &layout.updated_at,
-                    &i64::from(quota),
-                ],
-            )
-            .await
-            .map_err(store_error)?;
-        if inserted == 0 {
-            // Nothing to keep: dropping the transaction rolls back the account row if it was new.
-            return Ok(InsertOutcome::QuotaExceeded);
-        }
-        tx.commit().await.map_err(store_error)?;
-        Ok(InsertOutcome::Inserted)
+        insert_within_quota(
+            self,
+            owner,
+            "INSERT INTO layouts (id, installation_id, account_id, name, source, body, node_count, version, \
+             created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             WHERE (SELECT count(*) FROM layouts WHERE installation_id = $2 AND account_id = $3) < $11",
+            &[
+                &layout.id.0,
+                &owner.installation.as_str(),
+                &owner.account.as_str(),
+                &layout.draft.name.as_str(),
+                &Json(&layout.draft.source),
+                &Json(body_of(&layout.draft)),
+                &node_count,
+                &layout.version,
+                &layout.created_at,
+                &layout.updated_at,
+                &i64::from(quota),
+            ],
+        )
+        .await
     }
 
     async fn update_layout(
@@ -412,39 +417,25 @@ impl ConfigStore for PgConfigStore {
         query: &SavedQuery,
         quota: u32,
     ) -> Result<InsertOutcome, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(store_error)?;
-        lock_owner(&tx, owner).await?;
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO saved_queries (id, installation_id, account_id, name, jql, version, created_at, updated_at) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
-                 WHERE (SELECT count(*) FROM saved_queries WHERE installation_id = $2 AND account_id = $3) < $9",
-            )
-            .await
-            .map_err(store_error)?;
-        let inserted = tx
-            .execute(
-                &stmt,
-                &[
-                    &query.id.0,
-                    &owner.installation.as_str(),
-                    &owner.account.as_str(),
-                    &query.name.as_str(),
-                    &query.jql.as_str(),
-                    &query.version,
-                    &query.created_at,
-                    &query.updated_at,
-                    &i64::from(quota),
-                ],
-            )
-            .await
-            .map_err(store_error)?;
-        if inserted == 0 {
-            return Ok(InsertOutcome::QuotaExceeded);
-        }
-        tx.commit().await.map_err(store_error)?;
-        Ok(InsertOutcome::Inserted)
+        insert_within_quota(
+            self,
+            owner,
+            "INSERT INTO saved_queries (id, installation_id, account_id, name, jql, version, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+             WHERE (SELECT count(*) FROM saved_queries WHERE installation_id = $2 AND account_id = $3) < $9",
+            &[
+                &query.id.0,
+                &owner.installation.as_str(),
+                &owner.account.as_str(),
+                &query.name.as_str(),
+                &query.jql.as_str(),
+                &query.version,
+                &query.created_at,
+                &query.updated_at,
+                &i64::from(quota),
+            ],
+        )
+        .await
     }
 
     async fn update_query(
