@@ -9,6 +9,20 @@ async fn healthz_answers_without_a_token() {
 }
 
 #[tokio::test]
+async fn health_checks_answer_head_too() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let r = app
+            .http
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn readyz_reports_the_database_reachable() {
     let app = spawn_app().await;
     let r = app.call("GET", "/readyz", None, None).await;

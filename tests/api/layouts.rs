@@ -541,3 +541,73 @@ async fn concurrent_creates_cannot_exceed_the_quota() {
         .get(0);
     assert_eq!(n, 500);
 }
+
+#[tokio::test]
+async fn bodies_in_another_encoding_or_charset_are_415() {
+    let app = spawn_app().await;
+    let t = token(A_ALICE);
+    let body = serde_json::to_vec(&layout_body("x")).unwrap();
+    for ct in [
+        "application/json; charset=latin1",
+        "application/json;charset=UTF-16",
+    ] {
+        assert_problem(
+            &app.call_raw("POST", "/layouts", Some(&t), Some(ct), body.clone())
+                .await,
+            415,
+        );
+    }
+    for encoding in ["gzip", "br", "x-bogus"] {
+        let r = app
+            .http
+            .post(format!("{}/layouts", app.address))
+            .bearer_auth(&t)
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", encoding)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{encoding}");
+    }
+    let ok = app
+        .call_raw(
+            "POST",
+            "/layouts",
+            Some(&t),
+            Some("application/json; charset=utf-8"),
+            body,
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.raw);
+    assert_eq!(
+        app.row_counts()
+            .await
+            .iter()
+            .find(|(t, _)| t == "layouts")
+            .unwrap()
+            .1,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /layouts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n{{\"name\"",
+        token(A_ALICE)
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(40), s.read(&mut reply))
+        .await
+        .expect("the server held the connection open")
+        .unwrap();
+    let text = String::from_utf8_lossy(&reply[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}

@@ -34,13 +34,13 @@ pub struct DevOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum DevError {
     /// The private cluster could not start.
-    #[error("could not start the private PostgreSQL: {0}")]
+    #[error("could not start the private PostgreSQL")]
     Cluster(#[from] crate::pg_cluster::ClusterError),
     /// The server could not start.
-    #[error("could not start the server: {0}")]
+    #[error("could not start the server")]
     Startup(#[from] crate::startup::StartupError),
     /// Local I/O failed.
-    #[error("{0}")]
+    #[error("local I/O failed")]
     Io(#[from] std::io::Error),
 }
 
@@ -134,19 +134,25 @@ pub async fn run(opts: DevOptions) -> Result<(), DevError> {
             installation: None,
         },
     );
+    let expires = (time::OffsetDateTime::now_utc() + DEV_TOKEN_LIFETIME)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "in 5 minutes".to_owned());
     println!(
         r#"
 LinkMap is running at {api} (PostgreSQL on 127.0.0.1:{pg}, database `linkmap`).
 A local key stands in for Atlassian's; its JWKS is at {minter_url}/.well-known/jwks.json.
 
-Paste these into another terminal (the token is valid for 5 minutes; `curl {minter_url}/token` mints a fresh one,
-`?principal=<accountId>` for another user):
+Paste these into another terminal. The first line mints a fresh token (valid 5 minutes) each time you run it;
+add `?principal=<accountId>` to the URL to act as another user.
 
-  FIT={fit}
+  FIT=$(curl -s {minter_url}/token)
   curl -s {api}/layouts -H "Authorization: Bearer $FIT"
   curl -s {api}/layouts -H "Authorization: Bearer $FIT" -H 'Content-Type: application/json' \
     -d '{{"name":"Sprint map","source":{{"type":"jql","jql":"project = PRJ"}},"nodes":[{{"issueId":"10042","x":10,"y":20,"pinned":true}}],"viewport":{{"x":0,"y":0,"zoom":1}}}}'
   curl -s {api}/layouts/<id from the answer above> -H "Authorization: Bearer $FIT"
+
+A token minted just now, if you prefer to paste one (expires {expires}):
+  FIT={fit}
 
 Ctrl-C stops everything.
 "#,

@@ -43,9 +43,12 @@ where
             tracing::subscriber::set_global_default(Registry::default().with(filter).with(layer))
         }
         LogFormat::Pretty => {
+            // Colours only on a terminal: escape codes in a redirected log file are noise.
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
             let layer = tracing_subscriber::fmt::layer()
                 .compact()
                 .with_target(false)
+                .with_ansi(ansi)
                 .with_writer(sink);
             tracing::subscriber::set_global_default(Registry::default().with(filter).with(layer))
         }

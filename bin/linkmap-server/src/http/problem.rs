@@ -50,6 +50,9 @@ pub enum ApiError {
         /// The quota.
         limit: u32,
     },
+    /// The client did not finish sending its body in time (408).
+    #[error("request body timeout")]
+    BodyTimeout,
     /// The body is over the size cap (413).
     #[error("payload too large")]
     PayloadTooLarge,
@@ -116,6 +119,11 @@ impl ApiError {
             Self::QuotaExceeded { limit } => {
                 ("quota-exceeded", "Quota exceeded", format!("A user can keep at most {limit} of these; delete one first."))
             }
+            Self::BodyTimeout => (
+                "body-timeout",
+                "Request timeout",
+                "The request body did not arrive in time.".into(),
+            ),
             Self::PayloadTooLarge => ("payload-too-large", "Payload too large", "The request body is too large.".into()),
             Self::UnsupportedMediaType => (
                 "unsupported-media-type",
@@ -141,6 +149,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::VersionConflict { .. } | Self::QuotaExceeded { .. } => StatusCode::CONFLICT,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -3,7 +3,6 @@
 //! The route *pattern* (`/layouts/{id}`) is logged, never the raw path or query, and no header other than the trace
 //! ids: tokens, account ids and JQL never reach the log (policy C4).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -11,8 +10,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Response header carrying the request id, for support requests.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -23,8 +20,8 @@ pub async fn log_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    // A process-unique counter is enough to correlate lines; the x-b3 ids correlate with Forge.
-    let request_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    // Random, not a counter: unique across instances and restarts, and it reveals nothing about traffic volume.
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
     let trace_id = b3_id(&req, "x-b3-traceid");
     let span_id = b3_id(&req, "x-b3-spanid");
     let method = req.method().clone();
@@ -48,7 +45,7 @@ pub async fn log_requests(
             } else {
                 tracing::info!(%method, route, status, latency_us, "request served");
             }
-            if let Ok(v) = HeaderValue::from_str(&request_id.to_string()) {
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID_HEADER, v);
             }
             Ok(res)
