@@ -10,6 +10,39 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{MAX_JQL_BYTES, MAX_NAME_CHARS, MAX_TYPE_NAME_CHARS};
 use crate::validation::ParseError;
 
+/// Bidirectional-text controls: they reorder what is displayed around them, so a name could show as something it
+/// is not (`abc\u{202E}txt.exe` displays as `abcexe.txt`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Unicode noncharacters and the deprecated zero-width no-break space (a stray byte-order mark): never text.
+fn is_non_text(c: char) -> bool {
+    let u = u32::from(c);
+    c == '\u{FEFF}' || (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
+}
+
+/// Characters that render as nothing. A name made only of these looks empty; inside a name they are fine (emoji
+/// sequences join with U+200D).
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{180E}')
+}
+
+/// The rules every piece of user text shares: no bidi controls, no noncharacters.
+fn check_displayable(s: &str) -> Result<(), ParseError> {
+    if s.chars().any(is_bidi_control) {
+        return Err(ParseError::new(
+            "must not contain text-direction control characters",
+        ));
+    }
+    if s.chars().any(is_non_text) {
+        return Err(ParseError::new(
+            "must not contain Unicode noncharacters or byte-order marks",
+        ));
+    }
+    Ok(())
+}
+
 /// Trims `s` and checks it is 1..=`max_chars` characters with no control characters.
 fn parse_trimmed_name(
     s: &str,
@@ -27,6 +60,10 @@ fn parse_trimmed_name(
     }
     if trimmed.chars().any(char::is_control) {
         return Err(ParseError::new("must not contain control characters"));
+    }
+    check_displayable(trimmed)?;
+    if trimmed.chars().all(is_invisible) {
+        return Err(ParseError::new("must contain a visible character"));
     }
     Ok(trimmed.to_owned())
 }
@@ -125,6 +162,7 @@ impl Jql {
                 "must not contain control characters other than tab and newline",
             ));
         }
+        check_displayable(trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -162,6 +200,35 @@ impl fmt::Debug for Jql {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_refuse_direction_controls_noncharacters_and_invisible_only_text() {
+        for bad in [
+            "abc\u{202E}txt.exe",
+            "\u{2066}x\u{2069}",
+            "left\u{200F}",
+            "\u{FEFF}name",
+            "x\u{FFFF}",
+            "x\u{FDD0}",
+            "\u{200B}\u{200B}",
+            "\u{2060}",
+        ] {
+            assert!(LayoutName::parse(bad).is_err(), "{bad:?} was accepted");
+            assert!(TypeName::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        // Joiners inside visible text are fine: emoji sequences need them.
+        assert!(LayoutName::parse("family \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}").is_ok());
+        assert!(
+            LayoutName::parse("\u{05E9}\u{05DC}\u{05D5}\u{05DD} map").is_ok(),
+            "right-to-left letters are text"
+        );
+    }
+
+    #[test]
+    fn jql_refuses_direction_controls() {
+        assert!(Jql::parse("project = A \u{202E} AND x = y").is_err());
+        assert!(Jql::parse("summary ~ \"\u{05E9}\u{05DC}\u{05D5}\u{05DD}\"").is_ok());
+    }
+
     use super::*;
 
     #[test]

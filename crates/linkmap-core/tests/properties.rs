@@ -42,6 +42,19 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+/// Characters that render as nothing (see `text.rs`).
+fn invisible(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{180E}')
+}
+
+/// An independent statement of the display rules in `text.rs`: bidi controls, noncharacters and the BOM.
+fn bidi_or_non_text(c: char) -> bool {
+    let u = u32::from(c);
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        || (0xFDD0..=0xFDEF).contains(&u)
+        || (u & 0xFFFE) == 0xFFFE
+}
+
 proptest! {
     #[test]
     fn any_string_is_either_a_valid_name_or_refused(s in "\\PC{0,120}|.{0,120}|[ \\t\\n\\x00-\\x1f]{0,5}[a-z]{0,110}") {
@@ -56,7 +69,13 @@ proptest! {
             }
             Err(_) => {
                 let t = s.trim();
-                prop_assert!(t.is_empty() || t.chars().count() > MAX_NAME_CHARS || t.chars().any(char::is_control));
+                prop_assert!(
+                    t.is_empty()
+                        || t.chars().count() > MAX_NAME_CHARS
+                        || t.chars().any(char::is_control)
+                        || t.chars().any(bidi_or_non_text)
+                        || t.chars().all(invisible)
+                );
             }
         }
     }
@@ -71,7 +90,11 @@ proptest! {
             }
             Err(_) => {
                 let t = s.trim();
-                prop_assert!(t.is_empty() || t.chars().any(|c| c.is_control() && c != '\t' && c != '\n'));
+                prop_assert!(
+                    t.is_empty()
+                        || t.chars().any(|c| c.is_control() && c != '\t' && c != '\n')
+                        || t.chars().any(bidi_or_non_text)
+                );
             }
         }
     }
