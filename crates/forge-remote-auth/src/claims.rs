@@ -169,7 +169,9 @@ pub struct License {
 }
 
 /// The `context` claim of a UI invocation.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `PartialEq` compares `extension` by its JSON text, as sent.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct InvocationContext {
     /// The site's cloud id (Jira, Confluence).
@@ -182,6 +184,27 @@ pub struct InvocationContext {
     pub local_id: Option<String>,
     /// The module key.
     pub module_key: Option<String>,
-    /// The product-defined extension context, as raw JSON (checked for duplicate members and depth).
-    pub extension: Option<serde_json::Value>,
+    /// The product-defined extension context, as the raw JSON text of the token (already checked: no duplicate
+    /// member at any depth, nesting bounded by [`MAX_JSON_DEPTH`](crate::MAX_JSON_DEPTH)). `null` counts as absent.
+    /// Most handlers never look at it, so it is not parsed into a tree; to read it, parse it with
+    /// `serde_json::from_str(extension.get())` into a `serde_json::Value` or a type of your own.
+    pub extension: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl PartialEq for InvocationContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.cloud_id == other.cloud_id
+            && self.workspace_id == other.workspace_id
+            && self.site_url == other.site_url
+            && self.local_id == other.local_id
+            && self.module_key == other.module_key
+            && self
+                .extension
+                .as_deref()
+                .map(serde_json::value::RawValue::get)
+                == other
+                    .extension
+                    .as_deref()
+                    .map(serde_json::value::RawValue::get)
+    }
 }

@@ -7,7 +7,8 @@
 //! - refuses a duplicate member name in every object, at every depth (after unescaping: `"e\u0078p"` is `exp`);
 //! - bounds nesting at [`MAX_JSON_DEPTH`];
 //! - checks each known member's JSON type and reports the failing claim by its dotted path;
-//! - builds the owned [`InvocationClaims`] directly, with no intermediate `Value` tree.
+//! - builds the owned [`InvocationClaims`] directly, with no intermediate `Value` tree (`context.extension` is
+//!   kept as raw JSON text after a strict walk).
 //!
 //! Visitors report precise failures through [`Ctx`]: the first failure is stored there and a placeholder serde error
 //! unwinds the parse. `serde_json`'s own error category then tells a syntax error (→ [`Error::InvalidJson`]) from
@@ -102,10 +103,12 @@ fn run<'de, T>(
 // ---------------------------------------------------------------------------------------------------------------
 // Member-name bookkeeping
 
-/// Member names seen so far in one object. A linear scan is fastest for the handful of members real objects have;
-/// past `LINEAR_MAX` names a hash set keeps a hostile object with thousands of members from costing O(n²).
+/// Member names seen so far in one object. A linear scan over an inline array is fastest for the handful of
+/// members real objects have (and allocates nothing); past `LINEAR_MAX` names a hash set keeps a hostile object
+/// with thousands of members from costing O(n²).
 struct SeenNames<'de> {
-    small: Vec<Cow<'de, str>>,
+    small: [Cow<'de, str>; LINEAR_MAX],
+    len: usize,
     large: Option<HashSet<Cow<'de, str>>>,
 }
 
@@ -114,7 +117,8 @@ const LINEAR_MAX: usize = 16;
 impl<'de> SeenNames<'de> {
     fn new() -> Self {
         SeenNames {
-            small: Vec::new(),
+            small: [const { Cow::Borrowed("") }; LINEAR_MAX],
+            len: 0,
             large: None,
         }
     }
@@ -124,13 +128,16 @@ impl<'de> SeenNames<'de> {
         if let Some(set) = &mut self.large {
             return set.insert(name);
         }
-        if self.small.contains(&name) {
+        let seen = self.small.get(..self.len).unwrap_or_default();
+        if seen.contains(&name) {
             return false;
         }
-        if self.small.len() < LINEAR_MAX {
-            self.small.push(name);
+        if let Some(slot) = self.small.get_mut(self.len) {
+            *slot = name;
+            self.len += 1;
         } else {
-            let mut set: HashSet<Cow<'de, str>> = self.small.drain(..).collect();
+            let mut set: HashSet<Cow<'de, str>> =
+                self.small.iter_mut().map(std::mem::take).collect();
             set.insert(name);
             self.large = Some(set);
         }
@@ -200,7 +207,7 @@ fn visit_object<'de, A: MapAccess<'de>>(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Strict walkers for values we do not type: skipped members and `context.extension`.
+// Strict walkers for values we do not type: skipped members, `context.extension` and Connect JWT claims.
 
 /// Walks any JSON value, refusing duplicate names and excessive depth, keeping nothing.
 struct Ignore<'c> {
@@ -323,6 +330,35 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
             out.insert(name.into_owned(), v);
         }
         Ok(serde_json::Value::Object(out))
+    }
+}
+
+/// `context.extension`: kept as raw JSON text (one copy, no tree), after a strict walk of the borrowed text.
+/// `null` → `None`.
+struct RawExtension<'c> {
+    ctx: &'c Ctx,
+    /// Depth the value would have if it is an array or object.
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for RawExtension<'_> {
+    type Value = Option<Box<serde_json::value::RawValue>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        // Borrowing works because every document is parsed from a slice (see `run`). This first pass checks the
+        // syntax and finds the value's extent without allocating; the walk below applies our rules to that text.
+        let raw = <&'de serde_json::value::RawValue as de::Deserialize<'de>>::deserialize(d)?;
+        if raw.get() == "null" {
+            return Ok(None);
+        }
+        let mut inner = serde_json::Deserializer::from_str(raw.get());
+        Ignore {
+            ctx: self.ctx,
+            depth: self.depth,
+        }
+        .deserialize(&mut inner)
+        // `Ignore` fails only through `ctx.fail`, so the precise error is recorded already.
+        .map_err(|_| de::Error::custom("rejected by forge-remote-auth"))?;
+        Ok(Some(raw.to_owned()))
     }
 }
 
@@ -995,11 +1031,10 @@ impl DecodeObject for InvocationContext {
                     })?
                 }
                 _ => {
-                    let v = m.next_value_seed(StrictValue {
+                    c.extension = m.next_value_seed(RawExtension {
                         ctx,
                         depth: depth + 1,
-                    })?;
-                    c.extension = if v.is_null() { None } else { Some(v) };
+                    })?
                 }
             }
             Ok(())
@@ -1261,6 +1296,39 @@ mod tests {
         assert_eq!(
             claims_err(&with(&deep)),
             Error::JsonTooDeep(TokenPart::Payload)
+        );
+    }
+
+    #[test]
+    fn extension_is_raw_text_checked_strictly() {
+        let ext = |e: &str| format!(r#","context":{{"extension":{e}}}"#);
+        let c =
+            decode_claims(with(&ext(r#"{"k":[1,{"a":"\u0078"}],"j":null}"#)).as_bytes()).unwrap();
+        let raw = c.context.unwrap().extension.unwrap();
+        assert_eq!(raw.get(), r#"{"k":[1,{"a":"\u0078"}],"j":null}"#);
+        let c = decode_claims(with(&ext("null")).as_bytes()).unwrap();
+        assert!(c.context.unwrap().extension.is_none());
+        for dup in [
+            r#"{"k":1,"\u006b":2}"#,
+            r#"{"a":[{"b":{"c":1,"c":1}}]}"#,
+            r#"[{"x":1},{"y":1,"y":2}]"#,
+        ] {
+            assert_eq!(
+                claims_err(&with(&ext(dup))),
+                Error::DuplicateJsonMember(TokenPart::Payload),
+                "{dup}"
+            );
+        }
+        // Root, `context` and the extension value itself take depths 1 to 3.
+        let nested = |n: usize| ext(&format!("{}{}", "[".repeat(n), "]".repeat(n)));
+        decode_claims(with(&nested(MAX_JSON_DEPTH - 2)).as_bytes()).unwrap();
+        assert_eq!(
+            claims_err(&with(&nested(MAX_JSON_DEPTH - 1))),
+            Error::JsonTooDeep(TokenPart::Payload)
+        );
+        assert_eq!(
+            claims_err(&with(&ext(r#"{"k":1,}"#))),
+            Error::InvalidJson(TokenPart::Payload)
         );
     }
 

@@ -25,6 +25,9 @@ use crate::validation::{Validation, FIT_ISSUER, MAX_KID_LEN};
 /// Longest accepted encoded header. A FIT header is about 60 characters; this leaves room for `typ` and
 /// ignored members while letting the header decode into a stack buffer.
 const MAX_HEADER_B64: usize = 1024;
+/// Payloads of up to this many base64url characters are decoded into a stack buffer (the docs example has about
+/// 2,500); longer ones into a vector.
+const STACK_PAYLOAD_B64: usize = 4096;
 /// Longest signature, in bytes: an RSA-8192 signature.
 const MAX_SIGNATURE_BYTES: usize = 1024;
 /// Longest accepted `icLabel`.
@@ -229,9 +232,18 @@ fn parse(token: &str, max_token_bytes: usize) -> Result<Parsed<'_>, Error> {
         }
     };
 
-    let payload =
-        crate::b64::decode_to_vec(payload_b64).ok_or(Error::BadBase64(TokenPart::Payload))?;
-    let claims = decode_claims(&payload)?;
+    // The payload is decoded on the stack when it is of usual size (the claims own copies of what they keep).
+    let claims = if payload_b64.len() <= STACK_PAYLOAD_B64 {
+        let mut buf = [0u8; STACK_PAYLOAD_B64 / 4 * 3];
+        decode_claims(
+            crate::b64::decode_into(payload_b64, &mut buf)
+                .ok_or(Error::BadBase64(TokenPart::Payload))?,
+        )?
+    } else {
+        let payload =
+            crate::b64::decode_to_vec(payload_b64).ok_or(Error::BadBase64(TokenPart::Payload))?;
+        decode_claims(&payload)?
+    };
     if let Some(label) = &claims.ic_label {
         if !is_valid_ic_label(label) {
             return Err(Error::BadIcLabel);
