@@ -200,6 +200,27 @@ pub(crate) const LAYOUT_COLUMNS: &str = "id, name, source, body, version, create
 pub(crate) const QUERY_COLUMNS: &str = "id, name, jql, version, created_at, updated_at";
 
 /// What differs between the two versioned record kinds when an update misses.
+/// One record of `owner` by id; another owner's record reads as missing.
+async fn get_owned_row(
+    client: &deadpool_postgres::Object,
+    columns: &str,
+    table: &str,
+    owner: &Owner,
+    id: Uuid,
+) -> Result<Option<Row>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM {table} WHERE id = $1 AND installation_id = $2 AND account_id = $3"
+    );
+    let stmt = client.prepare_cached(&sql).await.map_err(store_error)?;
+    client
+        .query_opt(
+            &stmt,
+            &[&id, &owner.installation.as_str(), &owner.account.as_str()],
+        )
+        .await
+        .map_err(store_error)
+}
+
 async fn miss_outcome<T>(
     client: &deadpool_postgres::Object,
     table: &str,
@@ -278,19 +299,7 @@ impl ConfigStore for PgConfigStore {
 
     async fn get_layout(&self, owner: &Owner, id: LayoutId) -> Result<Option<Layout>, StoreError> {
         let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {LAYOUT_COLUMNS} FROM layouts WHERE id = $1 AND installation_id = $2 AND account_id = $3"
-            ))
-            .await
-            .map_err(store_error)?;
-        let row = client
-            .query_opt(
-                &stmt,
-                &[&id.0, &owner.installation.as_str(), &owner.account.as_str()],
-            )
-            .await
-            .map_err(store_error)?;
+        let row = get_owned_row(&client, LAYOUT_COLUMNS, "layouts", owner, id.0).await?;
         row.as_ref().map(layout_from_row).transpose()
     }
 
@@ -395,19 +404,7 @@ impl ConfigStore for PgConfigStore {
         id: QueryId,
     ) -> Result<Option<SavedQuery>, StoreError> {
         let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {QUERY_COLUMNS} FROM saved_queries WHERE id = $1 AND installation_id = $2 AND account_id = $3"
-            ))
-            .await
-            .map_err(store_error)?;
-        let row = client
-            .query_opt(
-                &stmt,
-                &[&id.0, &owner.installation.as_str(), &owner.account.as_str()],
-            )
-            .await
-            .map_err(store_error)?;
+        let row = get_owned_row(&client, QUERY_COLUMNS, "saved_queries", owner, id.0).await?;
         row.as_ref().map(query_from_row).transpose()
     }
 
